@@ -1,0 +1,178 @@
+// bcms-mgmt: con, disconnect, conn-info, pair, cancelpair, unpair, agent.
+#include <asio/signal_set.hpp>
+#include <iostream>
+
+#include "cli/mgmt/agent.hpp"
+#include "cli/mgmt/common.hpp"
+
+namespace bcms::cli {
+namespace {
+
+using namespace bcms::mgmt;
+
+struct PeerOpts {
+  std::string address;
+  std::string type = "le_public";
+  std::string cap = "NoInputNoOutput";
+  bool disconnect = false;
+};
+
+// address + -t/--type, shared by every peer command.
+void add_peer(CLI::App* sub, PeerOpts& o) {
+  sub->add_option("address", o.address, "Peer address XX:XX:XX:XX:XX:XX")->required()->check(kAddressValidator);
+  sub->add_option("-t,--type", o.type, "Address type: public (LE, default), random (LE), bredr");
+}
+
+int print_peer_result(Ctx& ctx, std::string_view what, const Address& a, AddressType t) {
+  if (ctx.json_output) ctx.emit(json{{"index", ctx.index}, {"command", what}, {"address", a.to_string()},
+                                     {"address_type", to_string(t)}});
+  else std::cout << hci(ctx.idx()) << " " << what << " " << a.to_string() << " (" << to_string(t) << ") complete\n";
+  return kOk;
+}
+
+int connections(Ctx& ctx) {
+  auto r = run(ctx, GetConnections{});
+  if (ctx.json_output) {
+    json list = json::array();
+    for (auto& c : r->connections) list.push_back({{"address", c.address.to_string()}, {"address_type", to_string(c.address_type)}});
+    ctx.emit(json{{"index", ctx.index}, {"connections", list}});
+    return kOk;
+  }
+  for (auto& c : r->connections) std::cout << c.address.to_string() << " type " << to_string(c.address_type) << "\n";
+  if (r->connections.empty()) std::cout << "No connections\n";
+  return kOk;
+}
+
+int pair(Ctx& ctx, const PeerOpts& o) {
+  auto cap = parse_io_cap(o.cap);
+  if (!cap) return ctx.usage("invalid IO capability '" + o.cap + "'");
+  const Address addr = must_address(o.address);
+  const AddressType type = must_address_type(ctx, o.type);
+  Agent agent(ctx, *cap, false);  // answers the kernel's questions while Pair Device runs
+  PairDevice cmd;
+  cmd.address = addr;
+  cmd.address_type = type;
+  cmd.io_capability = *cap;
+  bytes params;
+  (void)encode(cmd, params);
+  if (!ctx.json_output) std::cout << "Pairing with " << addr.to_string() << " (" << to_string(type) << ")\n";
+  auto [ec, reply] = ctx.mgmt().send_raw(static_cast<std::uint16_t>(Opcode::PairDevice), ctx.idx(), params,
+                                         ctx.timeout(std::chrono::seconds(60)));
+  ctx.mgmt().run_for(std::chrono::milliseconds(300));  // keys distributed just before the reply
+  if (ec) return ctx.failed("Pair Device", ec);
+  if (ctx.json_output)
+    ctx.emit(json{{"index", ctx.index}, {"paired", addr.to_string()}, {"address_type", to_string(type)}, {"keys", agent.keys_seen()}});
+  else
+    std::cout << "Paired with " << addr.to_string() << " (" << to_string(type) << ")\n";
+  return kOk;
+}
+
+int agent(Ctx& ctx, const std::string& capability) {
+  auto cap = parse_io_cap(capability);
+  if (!cap) return ctx.usage("invalid IO capability '" + capability + "'");
+  auto& m = ctx.mgmt();
+  // Set IO Capability on every controller the agent serves.
+  std::vector<std::uint16_t> indexes;
+  if (ctx.index_given) indexes.push_back(ctx.idx());
+  else indexes = run(ctx, ReadControllerIndexList{}, std::chrono::seconds(5), kNonController)->controllers;
+  for (auto i : indexes) {
+    SetIoCapability c;
+    c.io_capability = *cap;
+    run(ctx, c, std::chrono::seconds(5), i);
+  }
+  Agent a(ctx, *cap, !ctx.index_given);
+  if (!ctx.json_output) {
+    std::cout << "Agent running with capability " << io_cap_name(*cap) << " on "
+              << (ctx.index_given ? hci(ctx.idx()) : std::string("all controllers")) << "; Ctrl-C to stop\n"
+              << std::flush;
+  }
+  asio::signal_set signals(m.context(), SIGINT, SIGTERM);
+  bool stop = false;
+  signals.async_wait([&](std::error_code e, int) { stop = !e; });
+  while (!stop) {
+    m.context().restart();
+    m.context().run_one();
+  }
+  return kOk;
+}
+
+}  // namespace
+
+void add_connection_commands(CLI::App& app, Ctx& ctx) {
+  app.add_subcommand("con", "List connections")->callback([&] { ctx.action = [&] { return connections(ctx); }; });
+
+  auto d = std::make_shared<PeerOpts>();
+  auto* disc = app.add_subcommand("disconnect", "Disconnect a device");
+  add_peer(disc, *d);
+  disc->callback([&ctx, d] {
+    ctx.action = [&ctx, d] {
+      Disconnect c;
+      c.address = must_address(d->address);
+      c.address_type = must_address_type(ctx, d->type);
+      auto r = run(ctx, c);
+      return print_peer_result(ctx, "Disconnect", r->address, r->address_type);
+    };
+  });
+
+  auto ci = std::make_shared<PeerOpts>();
+  auto* info = app.add_subcommand("conn-info", "RSSI and TX power of a connection");
+  add_peer(info, *ci);
+  info->callback([&ctx, ci] {
+    ctx.action = [&ctx, ci] {
+      GetConnectionInformation c;
+      c.address = must_address(ci->address);
+      c.address_type = must_address_type(ctx, ci->type);
+      auto r = run(ctx, c);
+      if (ctx.json_output) {
+        ctx.emit(json{{"index", ctx.index}, {"address", r->address.to_string()}, {"rssi", r->rssi},
+                      {"tx_power", r->tx_power}, {"max_tx_power", r->max_tx_power}});
+      } else {
+        std::cout << "Connection Information for " << r->address.to_string() << " (" << to_string(r->address_type)
+                  << ")\n\tRSSI " << int(r->rssi) << "\tTX power " << int(r->tx_power) << "\tmaximum TX power "
+                  << int(r->max_tx_power) << "\n";
+      }
+      return kOk;
+    };
+  });
+
+  auto p = std::make_shared<PeerOpts>();
+  auto* pr = app.add_subcommand("pair", "Pair with a device, answering confirmation/passkey requests");
+  add_peer(pr, *p);
+  pr->add_option("-c,--capability", p->cap, "IO capability for this pairing (default NoInputNoOutput: Just Works)");
+  pr->callback([&ctx, p] { ctx.action = [&ctx, p] { return pair(ctx, *p); }; });
+
+  auto cp = std::make_shared<PeerOpts>();
+  auto* cancel = app.add_subcommand("cancelpair", "Cancel an ongoing pairing");
+  add_peer(cancel, *cp);
+  cancel->callback([&ctx, cp] {
+    ctx.action = [&ctx, cp] {
+      CancelPairDevice c;
+      c.address = must_address(cp->address);
+      c.address_type = must_address_type(ctx, cp->type);
+      auto r = run(ctx, c);
+      return print_peer_result(ctx, "Cancel Pair Device", r->address, r->address_type);
+    };
+  });
+
+  auto up = std::make_shared<PeerOpts>();
+  auto* unpair = app.add_subcommand("unpair", "Remove the keys of a paired device");
+  add_peer(unpair, *up);
+  unpair->add_flag("-D,--disconnect", up->disconnect, "Also disconnect");
+  unpair->callback([&ctx, up] {
+    ctx.action = [&ctx, up] {
+      UnpairDevice c;
+      c.address = must_address(up->address);
+      c.address_type = must_address_type(ctx, up->type);
+      c.disconnect = up->disconnect ? 1 : 0;
+      auto r = run(ctx, c);
+      return print_peer_result(ctx, "Unpair Device", r->address, r->address_type);
+    };
+  });
+
+  auto cap = std::make_shared<std::string>("NoInputNoOutput");
+  auto* ag = app.add_subcommand("agent", "Answer pairing requests until interrupted (all controllers unless --index)");
+  ag->add_option("-c,--capability", *cap, "IO capability (default NoInputNoOutput: accept Just Works)");
+  ag->callback([&ctx, cap] { ctx.action = [&ctx, cap] { return agent(ctx, *cap); }; });
+}
+
+}  // namespace bcms::cli

@@ -1,0 +1,66 @@
+#include "cli/mgmt/context.hpp"
+
+#include <cerrno>
+#include <iostream>
+
+#include "protocol/address.hpp"
+#include "protocol/codec_error.hpp"
+
+namespace bcms::cli {
+
+mgmt::MgmtSync& Ctx::mgmt() {
+  if (!mgmt_) {
+    auto m = mgmt::MgmtSync::open();
+    if (!m) {
+      const auto ec = m.error();
+      std::cerr << "bcms-mgmt: cannot open the management socket: " << ec.message();
+      if (ec == std::errc::address_family_not_supported)
+        std::cerr << " (this kernel has no Bluetooth support)";
+      else if (ec == std::errc::operation_not_permitted || ec == std::errc::permission_denied)
+        std::cerr << " (run as root or with CAP_NET_ADMIN)";
+      std::cerr << "\n";
+      throw ExitError{kUnavailable};
+    }
+    mgmt_ = std::move(*m);
+  }
+  return *mgmt_;
+}
+
+std::chrono::milliseconds Ctx::timeout(std::chrono::milliseconds def) const {
+  if (timeout_s > 0) return std::chrono::milliseconds(static_cast<long long>(timeout_s * 1000));
+  return def;
+}
+
+int Ctx::failed(std::string_view what, std::error_code ec) const {
+  if (json_output) {
+    emit(json{{"error", {{"command", what}, {"category", ec.category().name()}, {"code", ec.value()},
+                         {"message", ec.message()}}}});
+  }
+  std::cerr << what << " failed: " << ec.message() << "\n";
+  if (ec == std::errc::timed_out || ec == std::errc::no_such_device) return kTimeout;
+  if (ec.category() == mgmt::status_category()) return kRefused;
+  if (ec.category() == codec_category()) return kRefused;  // malformed reply
+  return kUnavailable;
+}
+
+int Ctx::usage(std::string_view message) const {
+  std::cerr << "bcms-mgmt: " << message << "\n";
+  return kUsage;
+}
+
+void Ctx::emit(const json& j) const { std::cout << j.dump() << "\n"; }
+
+const CLI::Validator kAddressValidator(
+    [](std::string& s) -> std::string {
+      if (Address::parse(s)) return {};
+      return "'" + s + "' is not a Bluetooth address (expected XX:XX:XX:XX:XX:XX)";
+    },
+    "ADDRESS");
+
+expected<bool> parse_on_off(std::string_view s) {
+  if (s == "on" || s == "yes" || s == "true" || s == "1") return true;
+  if (s == "off" || s == "no" || s == "false" || s == "0") return false;
+  return fail(codec_errc::invalid_value);
+}
+
+}  // namespace bcms::cli

@@ -1,0 +1,83 @@
+// Shared state of one bcms-mgmt invocation: the global options, the lazily
+// opened management socket, output in text or JSON, and the exit codes.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "src/mgmt/sync.hpp"
+
+namespace bcms::cli {
+
+using json = nlohmann::ordered_json;
+
+/// Exit codes (documented in --help and README).
+inline constexpr int kOk = 0;           // success
+inline constexpr int kRefused = 1;      // the kernel answered with a failure status (e.g. Busy (0x0a))
+inline constexpr int kUsage = 2;        // bad arguments: unknown command, malformed address, value out of range
+inline constexpr int kUnavailable = 3;  // no management socket: no Bluetooth in this kernel, or no permission
+inline constexpr int kTimeout = 4;      // no answer within --timeout, or the controller went away
+
+inline constexpr const char* kExitHelp =
+    "Exit codes: 0 success; 1 the kernel refused the command (status printed by name and code); "
+    "2 bad usage; 3 no management socket (no Bluetooth, or not root); 4 timed out or controller removed.";
+
+/// Thrown to leave with an exit code after the message was printed.
+struct ExitError {
+  int code;
+};
+
+class Ctx {
+ public:
+  int index = 0;
+  bool index_given = false;  // --index on the command line (else: all, where that makes sense)
+  double timeout_s = 0;  // 0 = the command's default
+  bool json_output = false;
+
+  /// The management socket, opened on first use (so --help needs no kernel).
+  mgmt::MgmtSync& mgmt();
+  /// The per-command timeout (--timeout, or `def`).
+  [[nodiscard]] std::chrono::milliseconds timeout(std::chrono::milliseconds def = std::chrono::seconds(5)) const;
+  [[nodiscard]] std::uint16_t idx() const { return static_cast<std::uint16_t>(index); }
+
+  /// Prints a failed command ("Set Powered failed: Busy (0x0a)") and returns
+  /// the matching exit code.
+  [[nodiscard]] int failed(std::string_view what, std::error_code ec) const;
+  /// Prints a usage error and returns kUsage.
+  [[nodiscard]] int usage(std::string_view message) const;
+
+  /// Emits a JSON document (one line) on stdout.
+  void emit(const json& j) const;
+
+  /// The action selected by the parsed subcommand.
+  std::function<int()> action;
+
+ private:
+  std::unique_ptr<mgmt::MgmtSync> mgmt_;
+};
+
+/// Every command module adds its subcommands here.
+void add_info_commands(CLI::App& app, Ctx& ctx);
+void add_setting_commands(CLI::App& app, Ctx& ctx);
+void add_discovery_commands(CLI::App& app, Ctx& ctx);
+void add_connection_commands(CLI::App& app, Ctx& ctx);
+void add_key_commands(CLI::App& app, Ctx& ctx);
+void add_device_commands(CLI::App& app, Ctx& ctx);
+void add_adv_commands(CLI::App& app, Ctx& ctx);
+void add_monitor_commands(CLI::App& app, Ctx& ctx);
+void add_send_command(CLI::App& app, Ctx& ctx);
+
+/// CLI11 validator for "XX:XX:XX:XX:XX:XX".
+extern const CLI::Validator kAddressValidator;
+
+/// Parses on/off/yes/no/true/false/1/0 (what btmgmt accepts).
+expected<bool> parse_on_off(std::string_view s);
+
+}  // namespace bcms::cli

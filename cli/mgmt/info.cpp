@@ -1,0 +1,214 @@
+// bcms-mgmt: version, revision, commands, info, extinfo, config, advinfo, advsize.
+#include <iostream>
+
+#include "cli/mgmt/common.hpp"
+
+namespace bcms::cli {
+namespace {
+
+using namespace bcms::mgmt;
+
+std::vector<std::uint16_t> controller_indexes(Ctx& ctx) {
+  if (ctx.index_given) return {ctx.idx()};
+  return run(ctx, ReadControllerIndexList{}, std::chrono::seconds(5), kNonController)->controllers;
+}
+
+int version(Ctx& ctx) {
+  auto v = run(ctx, ReadManagementVersionInformation{}, std::chrono::seconds(5), kNonController);
+  if (ctx.json_output) {
+    ctx.emit(json{{"version", v->version}, {"revision", v->revision}});
+  } else {
+    std::cout << "MGMT Version " << int(v->version) << ", revision " << v->revision << "\n";
+  }
+  return kOk;
+}
+
+int commands(Ctx& ctx) {
+  auto c = run(ctx, ReadManagementSupportedCommands{}, std::chrono::seconds(5), kNonController);
+  if (ctx.json_output) {
+    json cmds = json::array(), evs = json::array();
+    for (auto op : c->commands) cmds.push_back({{"opcode", op}, {"name", opcode_name(op)}});
+    for (auto ev : c->events) evs.push_back({{"code", ev}, {"name", event_name(ev)}});
+    ctx.emit(json{{"commands", cmds}, {"events", evs}});
+    return kOk;
+  }
+  std::cout << c->commands.size() << " commands:\n";
+  for (auto op : c->commands) {
+    auto n = opcode_name(op);
+    std::cout << "\t" << (n.empty() ? "unknown" : n) << " (" << hex16(op) << ")\n";
+  }
+  std::cout << c->events.size() << " events:\n";
+  for (auto ev : c->events) {
+    auto n = event_name(ev);
+    std::cout << "\t" << (n.empty() ? "unknown" : n) << " (" << hex16(ev) << ")\n";
+  }
+  return kOk;
+}
+
+json info_json(std::uint16_t index, const ReadControllerInformationReply& r) {
+  return json{{"index", index},
+              {"address", r.address.to_string()},
+              {"bluetooth_version", r.bluetooth_version},
+              {"manufacturer", r.manufacturer},
+              {"class", hex_bytes(r.class_of_device)},
+              {"supported_settings", settings_string(r.supported_settings)},
+              {"current_settings", settings_string(r.current_settings)},
+              {"name", r.name},
+              {"short_name", r.short_name}};
+}
+
+int info(Ctx& ctx) {
+  auto indexes = controller_indexes(ctx);
+  if (!ctx.json_output && !ctx.index_given) std::cout << "Index list with " << indexes.size() << " items\n";
+  json all = json::array();
+  for (auto i : indexes) {
+    auto r = run(ctx, ReadControllerInformation{}, std::chrono::seconds(5), i);
+    if (ctx.json_output) {
+      all.push_back(info_json(i, *r));
+      continue;
+    }
+    char cls[16];
+    std::snprintf(cls, sizeof cls, "0x%02x%02x%02x", r->class_of_device[2], r->class_of_device[1],
+                  r->class_of_device[0]);
+    std::cout << hci(i) << ":\tPrimary controller\n"
+              << "\taddr " << r->address.to_string() << " version " << int(r->bluetooth_version) << " manufacturer "
+              << r->manufacturer << " class " << cls << "\n"
+              << "\tsupported settings: " << settings_string(r->supported_settings) << "\n"
+              << "\tcurrent settings: " << settings_string(r->current_settings) << "\n"
+              << "\tname " << r->name << "\n"
+              << "\tshort name " << r->short_name << "\n";
+  }
+  if (ctx.json_output) ctx.emit(ctx.index_given ? all.at(0) : json{{"controllers", all}});
+  return kOk;
+}
+
+int extinfo(Ctx& ctx) {
+  auto indexes = controller_indexes(ctx);
+  json all = json::array();
+  for (auto i : indexes) {
+    auto r = run(ctx, ReadExtendedControllerInformation{}, std::chrono::seconds(5), i);
+    if (ctx.json_output) {
+      all.push_back(json{{"index", i},
+                         {"address", r->address.to_string()},
+                         {"bluetooth_version", r->bluetooth_version},
+                         {"manufacturer", r->manufacturer},
+                         {"supported_settings", settings_string(r->supported_settings)},
+                         {"current_settings", settings_string(r->current_settings)},
+                         {"eir", ad_json(r->eir_data)}});
+      continue;
+    }
+    std::cout << hci(i) << ":\tPrimary controller\n"
+              << "\taddr " << r->address.to_string() << " version " << int(r->bluetooth_version) << " manufacturer "
+              << r->manufacturer << "\n"
+              << "\tsupported settings: " << settings_string(r->supported_settings) << "\n"
+              << "\tcurrent settings: " << settings_string(r->current_settings) << "\n";
+    print_ad(r->eir_data, "\t");
+  }
+  if (ctx.json_output) ctx.emit(ctx.index_given ? all.at(0) : json{{"controllers", all}});
+  return kOk;
+}
+
+int config(Ctx& ctx) {
+  auto r = run(ctx, ReadControllerConfigurationInformation{});
+  auto opts = [](std::uint32_t o) {
+    std::string s;
+    if (o & 1) s += "external ";
+    if (o & 2) s += "public-address ";
+    return s;
+  };
+  if (ctx.json_output) {
+    ctx.emit(json{{"index", ctx.index},
+                  {"manufacturer", r->manufacturer},
+                  {"supported_options", r->supported_options},
+                  {"missing_options", r->missing_options}});
+  } else {
+    std::cout << hci(ctx.idx()) << ":\tmanufacturer " << r->manufacturer << "\n"
+              << "\tsupported options: " << opts(r->supported_options) << "\n"
+              << "\tmissing options: " << opts(r->missing_options) << "\n";
+  }
+  return kOk;
+}
+
+int advinfo(Ctx& ctx) {
+  auto r = run(ctx, ReadAdvertisingFeatures{});
+  if (ctx.json_output) {
+    ctx.emit(json{{"index", ctx.index},
+                  {"supported_flags", r->supported_flags},
+                  {"max_adv_data_len", r->max_adv_data_len},
+                  {"max_scan_rsp_len", r->max_scan_rsp_len},
+                  {"max_instances", r->max_instances},
+                  {"instances", r->instances}});
+    return kOk;
+  }
+  char f[16];
+  std::snprintf(f, sizeof f, "0x%08x", r->supported_flags);
+  std::cout << "Advertising Features for " << hci(ctx.idx()) << ":\n"
+            << "\tsupported flags: " << f << "\n"
+            << "\tmax advertising data len: " << int(r->max_adv_data_len) << "\n"
+            << "\tmax scan response data len: " << int(r->max_scan_rsp_len) << "\n"
+            << "\tmax instances: " << int(r->max_instances) << "\n"
+            << "\tinstances list with " << r->instances.size() << " items\n";
+  for (auto i : r->instances) std::cout << "\t\t" << int(i) << "\n";
+  return kOk;
+}
+
+}  // namespace
+
+void add_info_commands(CLI::App& app, Ctx& ctx) {
+  app.add_subcommand("version", "Read the management protocol version")->callback([&] {
+    ctx.action = [&] { return version(ctx); };
+  });
+  app.add_subcommand("revision", "Read the management protocol version and revision")->callback([&] {
+    ctx.action = [&] { return version(ctx); };
+  });
+  app.add_subcommand("commands", "List the commands and events the kernel supports")->callback([&] {
+    ctx.action = [&] { return commands(ctx); };
+  });
+  app.add_subcommand("info", "Controller information (all controllers unless --index)")->callback([&] {
+    ctx.action = [&] { return info(ctx); };
+  });
+  app.add_subcommand("extinfo", "Extended controller information, with EIR decoded")->callback([&] {
+    ctx.action = [&] { return extinfo(ctx); };
+  });
+  app.add_subcommand("config", "Controller configuration information")->callback([&] {
+    ctx.action = [&] { return config(ctx); };
+  });
+  app.add_subcommand("advinfo", "Advertising features and active instances")->callback([&] {
+    ctx.action = [&] { return advinfo(ctx); };
+  });
+  struct AdvSizeOpts {
+    int instance = 1;
+    bool conn = false, disc = false, lim = false, managed = false, tx = false, appear = false, name = false;
+  };
+  auto o = std::make_shared<AdvSizeOpts>();
+  auto* advsize = app.add_subcommand("advsize", "Space left for advertising data with the given flags");
+  advsize->add_option("instance", o->instance, "Advertising instance (1-255)")->check(CLI::Range(1, 255));
+  advsize->add_flag("-c,--connectable", o->conn, "Connectable");
+  advsize->add_flag("-g,--general-discov", o->disc, "General discoverable flag");
+  advsize->add_flag("-l,--limited-discov", o->lim, "Limited discoverable flag");
+  advsize->add_flag("-m,--managed-flags", o->managed, "Kernel-managed flags");
+  advsize->add_flag("-p,--tx-power", o->tx, "Kernel-managed TX power");
+  advsize->add_flag("-a,--appearance", o->appear, "Kernel-managed appearance");
+  advsize->add_flag("-n,--local-name", o->name, "Kernel-managed local name");
+  advsize->callback([&ctx, o] {
+    ctx.action = [&ctx, o] {
+      GetAdvertisingSizeInformation q;
+      q.instance = static_cast<std::uint8_t>(o->instance);
+      // Flags bits of mgmt-api.txt "Add Advertising Command".
+      q.flags = (o->conn ? 1u : 0) | (o->disc ? 2u : 0) | (o->lim ? 4u : 0) | (o->managed ? 8u : 0) |
+                (o->tx ? 16u : 0) | (o->appear ? 32u : 0) | (o->name ? 64u : 0);
+      auto r = run(ctx, q);
+      if (ctx.json_output) {
+        ctx.emit(json{{"index", ctx.index}, {"instance", r->instance}, {"flags", r->flags},
+                      {"max_adv_data_len", r->max_adv_data_len}, {"max_scan_rsp_len", r->max_scan_rsp_len}});
+      } else {
+        std::cout << "Instance: " << int(r->instance) << "\n\tFlags: " << r->flags
+                  << "\n\tMax AdvData Len: " << int(r->max_adv_data_len)
+                  << "\n\tMax ScnRsp Len: " << int(r->max_scan_rsp_len) << "\n";
+      }
+      return kOk;
+    };
+  });
+}
+
+}  // namespace bcms::cli

@@ -1,0 +1,38 @@
+// ATT data signing (Core v5.4 Vol 3 Part H 2.4.5, Part F 3.4.5.4): the
+// Authentication Signature of ATT_SIGNED_WRITE_CMD is
+//   SignCounter (4, LE) || MAC (8)
+// where MAC is the 64 most significant bits of AES-CMAC_CSRK(m ||
+// SignCounter) with m = opcode || handle || value.  The spec writes keys
+// and messages most-significant octet first while the wire is little-
+// endian, so key and message are byte-reversed before AES-CMAC and the
+// MAC is reversed back (as BlueZ bt_crypto_sign_att does).
+//
+// AES-CMAC (RFC 4493, Vol 3 Part H 2.2.5) runs in the kernel through
+// AF_ALG "cmac(aes)" when the kernel offers it, else in a small portable
+// AES-128 implementation here (containers often lack AF_ALG).
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "protocol/bytes.hpp"
+
+namespace bcms::att {
+
+using Key128 = std::array<std::uint8_t, 16>;
+
+enum class CmacBackend : std::uint8_t { automatic, kernel, software };
+
+/// AES-CMAC over `msg` with `key`, both in the spec's (big-endian) order.
+/// CmacBackend::kernel fails (returns false) when AF_ALG is unavailable.
+bool aes_cmac(const Key128& key, byte_span msg, Key128& mac, CmacBackend backend = CmacBackend::automatic);
+/// Whether the kernel's AF_ALG cmac(aes) is usable here.
+bool kernel_cmac_available();
+
+/// The 12-octet Authentication Signature for `message` (opcode, handle,
+/// value) with a CSRK as SMP distributes it (little-endian).
+std::array<std::uint8_t, 12> att_signature(const Key128& csrk_le, byte_span message, std::uint32_t sign_counter);
+/// Checks a received signature (constant-time compare of the MAC).
+bool verify_att_signature(const Key128& csrk_le, byte_span message, const std::array<std::uint8_t, 12>& signature);
+
+}  // namespace bcms::att

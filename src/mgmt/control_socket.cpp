@@ -1,0 +1,48 @@
+#include "src/mgmt/control_socket.hpp"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+
+namespace bcms::mgmt {
+namespace {
+
+// From the kernel's include/net/bluetooth/bluetooth.h and hci_sock.h.
+constexpr int kAfBluetooth = 31;       // AF_BLUETOOTH
+constexpr int kBtprotoHci = 1;         // BTPROTO_HCI
+constexpr std::uint16_t kHciDevNone = 0xFFFF;
+constexpr std::uint16_t kHciChannelControl = 3;
+
+struct sockaddr_hci {
+  sa_family_t hci_family;
+  std::uint16_t hci_dev;
+  std::uint16_t hci_channel;
+};
+
+}  // namespace
+
+expected<MgmtChannel::socket_type> open_control_socket(const asio::any_io_executor& ex) {
+  const int fd = ::socket(kAfBluetooth, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, kBtprotoHci);
+  if (fd < 0) return unexpected(std::error_code(errno, std::generic_category()));
+  sockaddr_hci addr{};
+  addr.hci_family = kAfBluetooth;
+  addr.hci_dev = kHciDevNone;
+  addr.hci_channel = kHciChannelControl;
+  if (::bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) < 0) {
+    const int e = errno;
+    ::close(fd);
+    return unexpected(std::error_code(e, std::generic_category()));
+  }
+  MgmtChannel::socket_type sock(ex);
+  std::error_code ec;
+  sock.assign(asio::generic::raw_protocol(kAfBluetooth, kBtprotoHci), fd, ec);
+  if (ec) {
+    ::close(fd);
+    return unexpected(ec);
+  }
+  return sock;
+}
+
+}  // namespace bcms::mgmt

@@ -1,0 +1,225 @@
+// Storage: opening (permissions, pragmas, migrations), devices, settings.
+// Bonds and CCCDs are in bonds.cpp.
+#include "src/storage/storage.hpp"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "src/storage/rows.hpp"
+#include "src/storage/schema.hpp"
+
+namespace bcms::storage {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::error_code last_errno() noexcept { return {errno, std::system_category()}; }
+
+// Restores the previous umask when the open is over.
+class UmaskGuard {
+ public:
+  explicit UmaskGuard(mode_t m) noexcept : old_(::umask(m)) {}
+  ~UmaskGuard() { ::umask(old_); }
+  UmaskGuard(const UmaskGuard&) = delete;
+  UmaskGuard& operator=(const UmaskGuard&) = delete;
+
+ private:
+  mode_t old_;
+};
+
+// The directory: created 0700 if missing; an existing one must not be
+// writable by group or others.
+std::error_code prepare_directory(const fs::path& dir, std::string& detail) {
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0) {
+    if (errno != ENOENT) return last_errno();
+    std::error_code ec;
+    fs::create_directories(dir, ec);  // under umask 077: 0700
+    if (ec) return ec;
+    if (::chmod(dir.c_str(), 0700) != 0) return last_errno();
+    return {};
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    detail = dir.string() + " is not a directory";
+    return errc::bad_path;
+  }
+  if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+    detail = dir.string() + " is writable by group or others";
+    return errc::insecure_permissions;
+  }
+  return {};
+}
+
+// The file: created 0600 here (never through a symlink); an existing
+// file's group/other bits are cleared.
+std::error_code prepare_file(const fs::path& file, std::string& detail) {
+  const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    if (errno == ELOOP) {
+      detail = file.string() + " is a symbolic link";
+      return errc::bad_path;
+    }
+    return last_errno();
+  }
+  std::error_code ec;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    ec = last_errno();
+  } else if (!S_ISREG(st.st_mode)) {
+    detail = file.string() + " is not a regular file";
+    ec = errc::bad_path;
+  } else if ((st.st_mode & 077) && ::fchmod(fd, 0600) != 0) {
+    ec = last_errno();
+  }
+  ::close(fd);
+  return ec;
+}
+
+}  // namespace
+
+Storage::~Storage() = default;
+
+expected<Storage> Storage::open(const fs::path& file, const Options& options, std::string* detail) {
+  std::string scratch;
+  std::string& why = detail ? *detail : scratch;
+  UmaskGuard umask_guard(077);
+
+  fs::path dir = file.parent_path();
+  if (dir.empty()) dir = ".";
+  if (auto ec = prepare_directory(dir, why)) return unexpected(ec);
+  if (auto ec = prepare_file(file, why)) return unexpected(ec);
+
+  auto conn = Connection::open(file.string(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW);
+  if (!conn) {
+    why = "sqlite3_open_v2: " + std::string(conn.error().message());
+    return unexpected(conn.error());
+  }
+  Connection& c = **conn;
+  auto failed = [&](std::error_code ec) {
+    why = c.last_error();
+    return unexpected(ec);
+  };
+  sqlite3_busy_timeout(c.handle(), options.busy_timeout_ms);
+
+  // The first statement reads the header: a non-database file fails here
+  // with errc::notadb.
+  auto mode = c.scalar("PRAGMA journal_mode = WAL");
+  if (!mode) return failed(mode.error());
+  if (*mode != "wal") {
+    return failed(c.fail(make_error_code(errc::cantopen), "journal_mode is " + *mode + ", WAL not available"));
+  }
+  if (auto r = c.exec("PRAGMA synchronous = FULL; PRAGMA secure_delete = ON"); !r) return failed(r.error());
+  if (options.quick_check) {
+    auto check = c.scalar("PRAGMA quick_check");
+    if (!check) return failed(check.error());
+    if (*check != "ok") return failed(c.fail(make_error_code(errc::corrupt), "quick_check: " + *check));
+  }
+  auto version = migrate(c, schema_migrations());
+  if (!version) return failed(version.error());
+  return Storage(std::move(*conn), *version);
+}
+
+const std::string& Storage::last_error_detail() const noexcept { return db_->last_error(); }
+
+expected<Transaction> Storage::transaction() { return Transaction::begin(*db_, Transaction::Kind::immediate); }
+
+// ---------------------------------------------------------------- devices
+
+expected<void> Storage::upsert_device(const Address& local, const Device& d) {
+  auto q = db_->query(
+      "INSERT OR REPLACE INTO devices (local, peer, peer_type, name, approved, paired, last_seen)"
+      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  if (!q) return unexpected(q.error());
+  rows::bind_peer(**q, 1, local, d.peer);
+  (*q)->bind(4, d.name).bind(5, std::int64_t{d.approved}).bind(6, std::int64_t{d.paired});
+  (*q)->bind(7, static_cast<std::int64_t>(d.last_seen.time_since_epoch().count()));
+  return (*q)->run();
+}
+
+namespace {
+
+expected<Device> device_row(const Statement& s) {
+  // Columns: peer, peer_type, name, approved, paired, last_seen.
+  auto p = rows::peer(s, 0);
+  if (!p) return unexpected(p.error());
+  Device d;
+  d.peer = *p;
+  d.name = s.text(2);
+  d.approved = s.int64(3) != 0;
+  d.paired = s.int64(4) != 0;
+  d.last_seen = std::chrono::sys_seconds(std::chrono::seconds(s.int64(5)));
+  return d;
+}
+
+}  // namespace
+
+expected<std::optional<Device>> Storage::device(const Address& local, const Peer& peer) {
+  auto q = db_->query(
+      "SELECT peer, peer_type, name, approved, paired, last_seen FROM devices"
+      " WHERE local = ?1 AND peer = ?2 AND peer_type = ?3");
+  if (!q) return unexpected(q.error());
+  rows::bind_peer(**q, 1, local, peer);
+  auto row = (*q)->step();
+  if (!row) return unexpected(row.error());
+  if (!*row) return std::optional<Device>();
+  auto d = device_row(**q);
+  if (!d) return unexpected(d.error());
+  return std::optional<Device>(std::move(*d));
+}
+
+expected<std::vector<Device>> Storage::devices(const Address& local) {
+  auto q = db_->query(
+      "SELECT peer, peer_type, name, approved, paired, last_seen FROM devices"
+      " WHERE local = ?1 ORDER BY peer, peer_type");
+  if (!q) return unexpected(q.error());
+  (*q)->bind(1, local.to_string());
+  std::vector<Device> out;
+  for (;;) {
+    auto row = (*q)->step();
+    if (!row) return unexpected(row.error());
+    if (!*row) break;
+    auto d = device_row(**q);
+    if (!d) return unexpected(d.error());
+    out.push_back(std::move(*d));
+  }
+  return out;
+}
+
+expected<void> Storage::remove_device(const Address& local, const Peer& peer) {
+  auto q = db_->query("DELETE FROM devices WHERE local = ?1 AND peer = ?2 AND peer_type = ?3");
+  if (!q) return unexpected(q.error());
+  rows::bind_peer(**q, 1, local, peer);
+  return (*q)->run();
+}
+
+// ---------------------------------------------------------------- settings
+
+expected<void> Storage::set_setting(std::string_view key, std::string_view value) {
+  auto q = db_->query("INSERT OR REPLACE INTO settings (key, value) VALUES (?1, ?2)");
+  if (!q) return unexpected(q.error());
+  (*q)->bind(1, key).bind(2, value);
+  return (*q)->run();
+}
+
+expected<std::optional<std::string>> Storage::setting(std::string_view key) {
+  auto q = db_->query("SELECT value FROM settings WHERE key = ?1");
+  if (!q) return unexpected(q.error());
+  (*q)->bind(1, key);
+  auto row = (*q)->step();
+  if (!row) return unexpected(row.error());
+  if (!*row) return std::optional<std::string>();
+  return std::optional<std::string>((*q)->text(0));
+}
+
+expected<void> Storage::remove_setting(std::string_view key) {
+  auto q = db_->query("DELETE FROM settings WHERE key = ?1");
+  if (!q) return unexpected(q.error());
+  (*q)->bind(1, key);
+  return (*q)->run();
+}
+
+}  // namespace bcms::storage
