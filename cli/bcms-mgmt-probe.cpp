@@ -172,9 +172,9 @@ bool print_index_list(int fd) {
                  params->size(), static_cast<unsigned>(count));
     return false;
   }
-  std::string line = "index list:";
-  for (auto i : indices) line += " " + std::to_string(i);
-  std::printf("%s\n", line.c_str());
+  std::printf("index list:");
+  for (auto i : indices) std::printf(" %u", static_cast<unsigned>(i));
+  std::printf("\n");
   return true;
 }
 

@@ -61,7 +61,8 @@ void Agent::reply(std::uint16_t opcode, std::uint16_t index, bytes params) {
 }
 
 std::string Agent::ask(const std::string& question) {
-  std::cout << question << std::flush;
+  // With --json, stdout carries only JSON lines: the prompt goes to stderr.
+  (ctx_.json_output ? std::cerr : std::cout) << question << std::flush;
   std::string line;
   if (!std::getline(std::cin, line)) return {};
   return line;
@@ -76,7 +77,7 @@ void Agent::on_confirm(std::uint16_t index, byte_span p) {
                    {"confirm_hint", ev->confirm_hint}, {"value", ev->value}});
   } else {
     std::cout << hci(index) << " User Confirmation Request from " << ev->address.to_string() << " ("
-              << to_string(ev->address_type) << ") value " << ev->value << (ev->confirm_hint ? " (Just Works)" : "")
+              << addr_type_text(ev->address_type) << ") value " << ev->value << (ev->confirm_hint ? " (Just Works)" : "")
               << "\n";
   }
   if (cap_ != kNoInputNoOutput) {
@@ -84,7 +85,7 @@ void Agent::on_confirm(std::uint16_t index, byte_span p) {
                  "? (yes/no): ");
     accept = a == "y" || a == "yes";
   }
-  if (!ctx_.json_output) std::cout << (accept ? "Accepting" : "Rejecting") << " confirmation\n";
+  if (!ctx_.json_output) std::cout << (accept ? "Accepting" : "Rejecting") << " confirmation\n" << std::flush;
   if (accept) {
     UserConfirmationReply r;
     r.address = ev->address;
@@ -101,8 +102,10 @@ void Agent::on_confirm(std::uint16_t index, byte_span p) {
 void Agent::on_passkey(std::uint16_t index, byte_span p) {
   auto ev = decode_or_warn<UserPasskeyRequestEvent>(p);
   if (!ev) return;
-  if (!ctx_.json_output)
-    std::cout << hci(index) << " User Passkey Request from " << ev->address.to_string() << "\n";
+  if (ctx_.json_output)
+    ctx_.emit(json{{"event", "User Passkey Request"}, {"index", index}, {"address", ev->address.to_string()}});
+  else
+    std::cout << hci(index) << " User Passkey Request from " << ev->address.to_string() << "\n" << std::flush;
   std::string a = cap_ == kNoInputNoOutput ? std::string() : ask("Passkey (6 digits): ");
   char* end = nullptr;
   unsigned long v = a.empty() ? 1000000 : std::strtoul(a.c_str(), &end, 10);
@@ -123,7 +126,10 @@ void Agent::on_passkey(std::uint16_t index, byte_span p) {
 void Agent::on_pin(std::uint16_t index, byte_span p) {
   auto ev = decode_or_warn<PinCodeRequestEvent>(p);
   if (!ev) return;
-  if (!ctx_.json_output) std::cout << hci(index) << " PIN Code Request from " << ev->address.to_string() << "\n";
+  if (ctx_.json_output)
+    ctx_.emit(json{{"event", "PIN Code Request"}, {"index", index}, {"address", ev->address.to_string()}});
+  else
+    std::cout << hci(index) << " PIN Code Request from " << ev->address.to_string() << "\n" << std::flush;
   std::string a = cap_ == kNoInputNoOutput ? std::string() : ask("PIN code (1-16 characters): ");
   if (a.empty() || a.size() > 16) {
     PinCodeNegativeReply r;
@@ -162,7 +168,8 @@ void Agent::on_auth_failed(std::uint16_t index, byte_span p) {
     ctx_.emit(json{{"event", "Authentication Failed"}, {"index", index}, {"address", ev->address.to_string()},
                    {"status", ec.message()}});
   else
-    std::cout << hci(index) << " Authentication Failed with " << ev->address.to_string() << ": " << ec.message() << "\n";
+    std::cout << hci(index) << " Authentication Failed with " << ev->address.to_string() << ": " << ec.message() << "\n"
+              << std::flush;
 }
 
 void Agent::on_key(std::uint16_t code, std::uint16_t index, byte_span p) {
@@ -213,7 +220,7 @@ void Agent::on_key(std::uint16_t code, std::uint16_t index, byte_span p) {
     if (k == "event" || k == "index") continue;
     std::cout << " " << k << " " << (v.is_string() ? v.get<std::string>() : v.dump());
   }
-  std::cout << "\n";
+  std::cout << "\n" << std::flush;
 }
 
 }  // namespace bcms::cli

@@ -37,6 +37,15 @@ int print_settings(Ctx& ctx, std::string_view command, std::uint32_t settings) {
   return kOk;
 }
 
+std::string_view addr_type_text(AddressType t) {
+  switch (t) {
+    case AddressType::bredr: return "BR/EDR";
+    case AddressType::le_public: return "LE Public";
+    case AddressType::le_random: return "LE Random";
+  }
+  return "unknown";
+}
+
 Address must_address(const std::string& s) { return *Address::parse(s); }
 
 AddressType must_address_type(Ctx& ctx, const std::string& s) {
@@ -50,7 +59,7 @@ void print_ad(byte_span data, const std::string& indent) {
   for (const auto& line : ad::format_ad(ad)) std::cout << indent << line << "\n";
 }
 
-json ad_json(byte_span data) { return json::parse(ad::to_json(ad::parse_ad(data))); }
+json ad_json(byte_span data) { return ad::to_json_value(ad::parse_ad(data)); }
 
 namespace {
 constexpr std::string_view kIoCaps[] = {"DisplayOnly", "DisplayYesNo", "KeyboardOnly", "NoInputNoOutput",

@@ -33,6 +33,9 @@ mgmt::Owned<typename Cmd::Reply> run(Ctx& ctx, const Cmd& cmd, std::chrono::mill
 /// command answered with Current_Settings.
 int print_settings(Ctx& ctx, std::string_view command, std::uint32_t settings);
 
+/// btmgmt's names for address types: "BR/EDR", "LE Public", "LE Random".
+std::string_view addr_type_text(AddressType t);
+
 /// Parses an address argument (already validated by kAddressValidator).
 Address must_address(const std::string& s);
 

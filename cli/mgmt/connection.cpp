@@ -26,7 +26,7 @@ void add_peer(CLI::App* sub, PeerOpts& o) {
 int print_peer_result(Ctx& ctx, std::string_view what, const Address& a, AddressType t) {
   if (ctx.json_output) ctx.emit(json{{"index", ctx.index}, {"command", what}, {"address", a.to_string()},
                                      {"address_type", to_string(t)}});
-  else std::cout << hci(ctx.idx()) << " " << what << " " << a.to_string() << " (" << to_string(t) << ") complete\n";
+  else std::cout << hci(ctx.idx()) << " " << what << " " << a.to_string() << " (" << addr_type_text(t) << ") complete\n";
   return kOk;
 }
 
@@ -38,7 +38,7 @@ int connections(Ctx& ctx) {
     ctx.emit(json{{"index", ctx.index}, {"connections", list}});
     return kOk;
   }
-  for (auto& c : r->connections) std::cout << c.address.to_string() << " type " << to_string(c.address_type) << "\n";
+  for (auto& c : r->connections) std::cout << c.address.to_string() << " type " << addr_type_text(c.address_type) << "\n";
   if (r->connections.empty()) std::cout << "No connections\n";
   return kOk;
 }
@@ -55,7 +55,7 @@ int pair(Ctx& ctx, const PeerOpts& o) {
   cmd.io_capability = *cap;
   bytes params;
   (void)encode(cmd, params);
-  if (!ctx.json_output) std::cout << "Pairing with " << addr.to_string() << " (" << to_string(type) << ")\n";
+  if (!ctx.json_output) std::cout << "Pairing with " << addr.to_string() << " (" << addr_type_text(type) << ")\n" << std::flush;
   auto [ec, reply] = ctx.mgmt().send_raw(static_cast<std::uint16_t>(Opcode::PairDevice), ctx.idx(), params,
                                          ctx.timeout(std::chrono::seconds(60)));
   ctx.mgmt().run_for(std::chrono::milliseconds(300));  // keys distributed just before the reply
@@ -63,7 +63,7 @@ int pair(Ctx& ctx, const PeerOpts& o) {
   if (ctx.json_output)
     ctx.emit(json{{"index", ctx.index}, {"paired", addr.to_string()}, {"address_type", to_string(type)}, {"keys", agent.keys_seen()}});
   else
-    std::cout << "Paired with " << addr.to_string() << " (" << to_string(type) << ")\n";
+    std::cout << "Paired with " << addr.to_string() << " (" << addr_type_text(type) << ")\n";
   return kOk;
 }
 
@@ -81,7 +81,10 @@ int agent(Ctx& ctx, const std::string& capability) {
     run(ctx, c, std::chrono::seconds(5), i);
   }
   Agent a(ctx, *cap, !ctx.index_given);
-  if (!ctx.json_output) {
+  if (ctx.json_output) {  // the readiness line scripts wait for, as in text mode
+    ctx.emit(json{{"event", "Agent Running"}, {"index", ctx.index_given ? json(ctx.index) : json(nullptr)},
+                  {"io_capability", io_cap_name(*cap)}});
+  } else {
     std::cout << "Agent running with capability " << io_cap_name(*cap) << " on "
               << (ctx.index_given ? hci(ctx.idx()) : std::string("all controllers")) << "; Ctrl-C to stop\n"
               << std::flush;
@@ -127,7 +130,7 @@ void add_connection_commands(CLI::App& app, Ctx& ctx) {
         ctx.emit(json{{"index", ctx.index}, {"address", r->address.to_string()}, {"rssi", r->rssi},
                       {"tx_power", r->tx_power}, {"max_tx_power", r->max_tx_power}});
       } else {
-        std::cout << "Connection Information for " << r->address.to_string() << " (" << to_string(r->address_type)
+        std::cout << "Connection Information for " << r->address.to_string() << " (" << addr_type_text(r->address_type)
                   << ")\n\tRSSI " << int(r->rssi) << "\tTX power " << int(r->tx_power) << "\tmaximum TX power "
                   << int(r->max_tx_power) << "\n";
       }

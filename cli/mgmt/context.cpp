@@ -48,7 +48,12 @@ int Ctx::usage(std::string_view message) const {
   return kUsage;
 }
 
-void Ctx::emit(const json& j) const { std::cout << j.dump() << "\n"; }
+// Names and AD strings come from the kernel and from remote devices, so
+// they need not be UTF-8: invalid bytes become U+FFFD instead of the
+// exception nlohmann::json's strict dump() throws (which aborted --json).
+void Ctx::emit(const json& j) const {
+  std::cout << j.dump(-1, ' ', false, json::error_handler_t::replace) << "\n" << std::flush;
+}
 
 const CLI::Validator kAddressValidator(
     [](std::string& s) -> std::string {

@@ -26,27 +26,33 @@ std::string type_name(std::uint8_t bits) {
   return s.empty() ? "none" : s.substr(0, s.size() - 1);
 }
 
-std::string_view addr_type_text(AddressType t) {
-  switch (t) {
-    case AddressType::bredr: return "BR/EDR";
-    case AddressType::le_public: return "LE Public";
-    case AddressType::le_random: return "LE Random";
-  }
-  return "unknown";
-}
-
 struct FindOpts {
   bool le = false, bredr = false, limited = false;
   std::vector<std::string> uuids;
   int rssi = 127;
 };
 
+// Current_Settings bits (mgmt-api.txt "Read Controller Information").
+constexpr std::uint32_t kSettingBredr = 1u << 7, kSettingLe = 1u << 9;
+
+// The Address_Type of Start/Stop Discovery: -l / -b, else what the
+// controller has enabled.  btmgmt always asks for BR/EDR + LE, which the
+// kernel refuses with Not Supported on an LE-only controller (and Stop
+// Discovery must repeat the type discovery was started with), so `find`
+// and `stop-find` without -l/-b work on any controller.
+std::uint8_t discovery_type(Ctx& ctx, const FindOpts& o) {
+  if (o.le || o.bredr) return (o.le ? kLePublic | kLeRandom : 0) | (o.bredr ? kBredr : 0);
+  const std::uint32_t s = run(ctx, ReadControllerInformation{})->current_settings;
+  std::uint8_t type = 0;
+  if (s & kSettingBredr) type |= kBredr;
+  if (s & kSettingLe) type |= kLePublic | kLeRandom;
+  return type ? type : kBredr | kLePublic | kLeRandom;  // neither: let the kernel say why
+}
+
 // Prints Device Found events until discovery stops, --timeout passes, or
 // SIGINT/SIGTERM; then stops discovery if it is still running.
 int discover(Ctx& ctx, const FindOpts& o, bool service) {
-  std::uint8_t type = kBredr | kLePublic | kLeRandom;
-  if (o.le) type = kLePublic | kLeRandom;
-  if (o.bredr) type = kBredr;
+  const std::uint8_t type = discovery_type(ctx, o);
   auto& m = ctx.mgmt();
   auto watch = m.watch({static_cast<std::uint16_t>(EventCode::DeviceFound), static_cast<std::uint16_t>(EventCode::Discovering)},
                        ctx.idx());
@@ -70,7 +76,8 @@ int discover(Ctx& ctx, const FindOpts& o, bool service) {
     cmd.address_type = type;
     run(ctx, cmd);
   }
-  if (!ctx.json_output) std::cout << "Discovery started (" << type_name(type) << ")\n";
+  if (ctx.json_output) ctx.emit(json{{"index", ctx.index}, {"event", "Discovery Started"}, {"address_type", type}});
+  else std::cout << "Discovery started (" << type_name(type) << ")\n" << std::flush;
 
   asio::signal_set signals(m.context(), SIGINT, SIGTERM);
   bool interrupted = false;
@@ -117,7 +124,8 @@ int discover(Ctx& ctx, const FindOpts& o, bool service) {
     auto r = m.command(stop, ctx.idx(), std::chrono::seconds(2));
     if (!r && r.error() != make_error_code(Status::Rejected)) (void)ctx.failed("Stop Discovery", r.error());
   }
-  if (!ctx.json_output) std::cout << "Discovery stopped, " << found << " device reports\n";
+  if (ctx.json_output) ctx.emit(json{{"index", ctx.index}, {"event", "Discovery Stopped"}, {"reports", found}});
+  else std::cout << "Discovery stopped, " << found << " device reports\n";
   return kOk;
 }
 
@@ -126,7 +134,7 @@ int discover(Ctx& ctx, const FindOpts& o, bool service) {
 void add_discovery_commands(CLI::App& app, Ctx& ctx) {
   auto o = std::make_shared<FindOpts>();
   auto* find = app.add_subcommand("find", "Discover nearby devices; prints each report with its advertising data decoded");
-  find->add_flag("-l,--le", o->le, "LE only");
+  find->add_flag("-l,--le", o->le, "LE only (default: LE and/or BR/EDR, as enabled on the controller)");
   find->add_flag("-b,--bredr", o->bredr, "BR/EDR only");
   find->add_flag("-L,--limited", o->limited, "Limited discovery");
   find->callback([&ctx, o] { ctx.action = [&ctx, o] { return discover(ctx, *o, false); }; });
@@ -146,7 +154,7 @@ void add_discovery_commands(CLI::App& app, Ctx& ctx) {
   stop->callback([&ctx, t] {
     ctx.action = [&ctx, t] {
       StopDiscovery cmd;
-      cmd.address_type = t->le ? (kLePublic | kLeRandom) : t->bredr ? kBredr : (kBredr | kLePublic | kLeRandom);
+      cmd.address_type = discovery_type(ctx, *t);
       run(ctx, cmd);
       if (ctx.json_output) ctx.emit(json{{"index", ctx.index}, {"discovering", false}});
       else std::cout << "Discovery stopped\n";

@@ -129,6 +129,38 @@ int config(Ctx& ctx) {
   return kOk;
 }
 
+// Advertising flag bits (mgmt-api.txt "Add Advertising Command" and "Read
+// Advertising Features Command"); bits 0-9 have btmgmt's names.
+std::string adv_flags_string(std::uint32_t flags) {
+  static constexpr std::pair<std::uint32_t, const char*> kNames[] = {
+      {1u << 0, "connectable"},
+      {1u << 1, "general-discoverable"},
+      {1u << 2, "limited-discoverable"},
+      {1u << 3, "managed-flags"},
+      {1u << 4, "tx-power"},
+      {1u << 5, "scan-rsp-appearance"},
+      {1u << 6, "scan-rsp-local-name"},
+      {1u << 7, "Secondary-channel-1M"},
+      {1u << 8, "Secondary-channel-2M"},
+      {1u << 9, "Secondary-channel-CODED"},
+      {1u << 12, "duration"},
+      {1u << 13, "timeout"},
+      {1u << 14, "interval"},
+      {1u << 15, "tx-power-level"},
+      {1u << 16, "scan-rsp-data"},
+  };
+  std::string s;
+  std::uint32_t known = 0;
+  for (auto [bit, name] : kNames) {
+    known |= bit;
+    if (flags & bit) s += std::string(name) + " ";
+  }
+  char hex[24];
+  std::snprintf(hex, sizeof hex, "(0x%08x)", flags);
+  if (flags & ~known) s += "unknown ";
+  return s + hex;
+}
+
 int advinfo(Ctx& ctx) {
   auto r = run(ctx, ReadAdvertisingFeatures{});
   if (ctx.json_output) {
@@ -140,15 +172,13 @@ int advinfo(Ctx& ctx) {
                   {"instances", r->instances}});
     return kOk;
   }
-  char f[16];
-  std::snprintf(f, sizeof f, "0x%08x", r->supported_flags);
-  std::cout << "Advertising Features for " << hci(ctx.idx()) << ":\n"
-            << "\tsupported flags: " << f << "\n"
-            << "\tmax advertising data len: " << int(r->max_adv_data_len) << "\n"
-            << "\tmax scan response data len: " << int(r->max_scan_rsp_len) << "\n"
-            << "\tmax instances: " << int(r->max_instances) << "\n"
-            << "\tinstances list with " << r->instances.size() << " items\n";
-  for (auto i : r->instances) std::cout << "\t\t" << int(i) << "\n";
+  // btmgmt's layout (its names for the same fields).
+  std::cout << "Supported flags: " << adv_flags_string(r->supported_flags) << "\n"
+            << "Max advertising data len: " << int(r->max_adv_data_len) << "\n"
+            << "Max scan response data len: " << int(r->max_scan_rsp_len) << "\n"
+            << "Max instances: " << int(r->max_instances) << "\n"
+            << "Instances list with " << r->instances.size() << (r->instances.size() == 1 ? " item" : " items") << "\n";
+  for (auto i : r->instances) std::cout << "\t" << int(i) << "\n";
   return kOk;
 }
 
@@ -202,9 +232,9 @@ void add_info_commands(CLI::App& app, Ctx& ctx) {
         ctx.emit(json{{"index", ctx.index}, {"instance", r->instance}, {"flags", r->flags},
                       {"max_adv_data_len", r->max_adv_data_len}, {"max_scan_rsp_len", r->max_scan_rsp_len}});
       } else {
-        std::cout << "Instance: " << int(r->instance) << "\n\tFlags: " << r->flags
-                  << "\n\tMax AdvData Len: " << int(r->max_adv_data_len)
-                  << "\n\tMax ScnRsp Len: " << int(r->max_scan_rsp_len) << "\n";
+        std::cout << "Instance: " << int(r->instance) << "\nFlags: " << adv_flags_string(r->flags)
+                  << "\nMax advertising data len: " << int(r->max_adv_data_len)
+                  << "\nMax scan response data len: " << int(r->max_scan_rsp_len) << "\n";
       }
       return kOk;
     };

@@ -9,14 +9,21 @@
 #include <iostream>
 
 #include "cli/mgmt/common.hpp"
+#include "protocol/codec_error.hpp"
 
 namespace bcms::cli {
 namespace {
 
 using namespace bcms::mgmt;
 
-std::vector<json> read_key_file(Ctx& ctx, const std::string& path, std::string_view event) {
-  std::vector<json> out;
+// One key event read from a key file, with where it came from for messages.
+struct KeyLine {
+  std::string where;  // "file:line"
+  json j;
+};
+
+std::vector<KeyLine> read_key_file(Ctx& ctx, const std::string& path, std::string_view event) {
+  std::vector<KeyLine> out;
   if (path.empty()) return out;
   std::ifstream in(path);
   if (!in) throw ExitError{ctx.usage("cannot read key file '" + path + "'")};
@@ -26,24 +33,59 @@ std::vector<json> read_key_file(Ctx& ctx, const std::string& path, std::string_v
     ++n;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     auto j = json::parse(line, nullptr, false);
-    if (j.is_discarded()) throw ExitError{ctx.usage(path + ":" + std::to_string(n) + ": not JSON")};
-    if (j.value("event", "") == event) out.push_back(std::move(j));
+    const std::string where = path + ":" + std::to_string(n);
+    if (j.is_discarded()) throw ExitError{ctx.usage(where + ": not JSON")};
+    if (!j.is_object()) continue;  // other --json output (e.g. a result line)
+    auto ev = j.find("event");
+    if (ev != j.end() && ev->is_string() && ev->get<std::string>() == event) out.push_back({where, std::move(j)});
   }
   return out;
 }
 
-std::array<std::uint8_t, 16> key_value(Ctx& ctx, const json& j) {
+// Field readers: a key file is user input, so a missing or mistyped field
+// is a usage error naming the line, never an exception from the JSON
+// library (which would abort the process).
+std::uint64_t key_uint(Ctx& ctx, const KeyLine& k, const char* field, std::uint64_t def, std::uint64_t max) {
+  auto it = k.j.find(field);
+  if (it == k.j.end()) return def;
+  if (!it->is_number_unsigned() || it->get<std::uint64_t>() > max)
+    throw ExitError{ctx.usage(k.where + ": '" + field + "' must be a number from 0 to " + std::to_string(max))};
+  return it->get<std::uint64_t>();
+}
+
+std::string key_string(Ctx& ctx, const KeyLine& k, const char* field) {
+  auto it = k.j.find(field);
+  if (it == k.j.end() || !it->is_string()) throw ExitError{ctx.usage(k.where + ": '" + field + "' missing or not a string")};
+  return it->get<std::string>();
+}
+
+std::array<std::uint8_t, 16> key_value(Ctx& ctx, const KeyLine& k) {
   std::array<std::uint8_t, 16> v{};
-  const std::string h = j.value("value", "");
-  if (h.size() != 32) throw ExitError{ctx.usage("key value must be 32 hex digits")};
-  for (std::size_t i = 0; i < 16; ++i) v[i] = static_cast<std::uint8_t>(std::stoul(h.substr(i * 2, 2), nullptr, 16));
+  const std::string h = key_string(ctx, k, "value");
+  auto nibble = [](char c) {
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+  };
+  if (h.size() != 32) throw ExitError{ctx.usage(k.where + ": key value must be 32 hex digits")};
+  for (std::size_t i = 0; i < 16; ++i) {
+    const int hi = nibble(h[i * 2]), lo = nibble(h[i * 2 + 1]);
+    if (hi < 0 || lo < 0) throw ExitError{ctx.usage(k.where + ": key value must be 32 hex digits")};
+    v[i] = static_cast<std::uint8_t>(hi << 4 | lo);
+  }
   return v;
 }
 
-Address key_address(Ctx& ctx, const json& j) {
-  auto a = Address::parse(j.value("address", ""));
-  if (!a) throw ExitError{ctx.usage("invalid address in key file")};
+Address key_address(Ctx& ctx, const KeyLine& k) {
+  auto a = Address::parse(key_string(ctx, k, "address"));
+  if (!a) throw ExitError{ctx.usage(k.where + ": invalid address")};
   return *a;
+}
+
+AddressType key_address_type(Ctx& ctx, const KeyLine& k) {
+  auto it = k.j.find("address_type");
+  if (it == k.j.end()) return AddressType::le_public;
+  auto t = it->is_string() ? parse_address_type(it->get<std::string>()) : fail(codec_errc::invalid_value);
+  if (!t) throw ExitError{ctx.usage(k.where + ": address_type must be le_public, le_random or bredr")};
+  return *t;
 }
 
 int done(Ctx& ctx, std::string_view what, std::size_t n) {
@@ -70,9 +112,9 @@ void add_key_commands(CLI::App& app, Ctx& ctx) {
         LoadLinkKeys::Key k;
         k.address = key_address(ctx, j);
         k.address_type = AddressType::bredr;
-        k.key_type = j.value("key_type", 0);
+        k.key_type = static_cast<std::uint8_t>(key_uint(ctx, j, "key_type", 0, 0xFF));
         k.value = key_value(ctx, j);
-        k.pin_length = j.value("pin_length", 0);
+        k.pin_length = static_cast<std::uint8_t>(key_uint(ctx, j, "pin_length", 0, 16));
         c.keys.push_back(k);
       }
       run(ctx, c);
@@ -89,12 +131,12 @@ void add_key_commands(CLI::App& app, Ctx& ctx) {
       for (auto& j : read_key_file(ctx, *lt, "New Long Term Key")) {
         LoadLongTermKeys::Key k;
         k.address = key_address(ctx, j);
-        k.address_type = *parse_address_type(j.value("address_type", "le_public"));
-        k.key_type = j.value("key_type", 0);
-        k.central = j.value("central", 0);
-        k.encryption_size = j.value("encryption_size", 16);
-        k.encryption_diversifier = j.value("ediv", 0);
-        k.random_number = j.value("rand", std::uint64_t{0});
+        k.address_type = key_address_type(ctx, j);
+        k.key_type = static_cast<std::uint8_t>(key_uint(ctx, j, "key_type", 0, 0xFF));
+        k.central = static_cast<std::uint8_t>(key_uint(ctx, j, "central", 0, 1));
+        k.encryption_size = static_cast<std::uint8_t>(key_uint(ctx, j, "encryption_size", 16, 0xFF));
+        k.encryption_diversifier = static_cast<std::uint16_t>(key_uint(ctx, j, "ediv", 0, 0xFFFF));
+        k.random_number = key_uint(ctx, j, "rand", 0, UINT64_MAX);
         k.value = key_value(ctx, j);
         c.keys.push_back(k);
       }
@@ -112,7 +154,7 @@ void add_key_commands(CLI::App& app, Ctx& ctx) {
       for (auto& j : read_key_file(ctx, *ik, "New Identity Resolving Key")) {
         LoadIdentityResolvingKeys::Key k;
         k.address = key_address(ctx, j);
-        k.address_type = *parse_address_type(j.value("address_type", "le_public"));
+        k.address_type = key_address_type(ctx, j);
         k.value = key_value(ctx, j);
         c.keys.push_back(k);
       }

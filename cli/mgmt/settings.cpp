@@ -167,8 +167,12 @@ void add_privacy(CLI::App& app, Ctx& ctx) {
         }
       } else if (cmd.privacy) {
         FILE* f = std::fopen("/dev/urandom", "rb");
-        if (!f || std::fread(cmd.identity_resolving_key.data(), 1, 16, f) != 16) return ctx.usage("cannot read /dev/urandom");
-        std::fclose(f);
+        const bool ok = f && std::fread(cmd.identity_resolving_key.data(), 1, 16, f) == 16;
+        if (f) std::fclose(f);
+        if (!ok) {
+          std::cerr << "bcms-mgmt: cannot read /dev/urandom for a random IRK (give one with --irk)\n";
+          return kUnavailable;
+        }
       }
       auto r = run(ctx, cmd);
       return print_settings(ctx, "Set Privacy", r->current_settings);

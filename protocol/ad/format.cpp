@@ -103,129 +103,97 @@ std::string type_label(std::uint8_t type) {
 }
 
 // ---------------------------------------------------------------- JSON
+// Written with nlohmann::json (escaping and number formatting are the
+// library's); strings that are not UTF-8 are dumped with U+FFFD in place of
+// the invalid octets (error_handler_t::replace), and names and URIs also
+// carry their exact octets as "<member>_hex".
 
-class Json {
- public:
-  explicit Json(std::string& out) : out_(out) {}
-  Json& key(std::string_view k) {
-    out_ += ',';
-    append_json_string(out_, k);
-    out_ += ':';
-    return *this;
-  }
-  void str(std::string_view v) { append_json_string(out_, v); }
-  void raw(std::string_view v) { out_ += v; }
-  void num(long long v) { out_ += std::to_string(v); }
-  void boolean(bool v) { out_ += v ? "true" : "false"; }
-
- private:
-  std::string& out_;
-};
-
-void name_json(Json& j, std::string_view member, std::string_view text) {
-  j.key(member).str(text);
-  if (!valid_utf8(text)) {
-    // The octets as sent; the string above has U+FFFD in their place.
-    j.key(std::string(member) + "_hex")
-        .str(hex({reinterpret_cast<const std::uint8_t*>(text.data()), text.size()}));
-  }
+void name_json(json& j, const std::string& member, std::string_view text) {
+  j[member] = std::string(text);
+  if (!valid_utf8(text)) j[member + "_hex"] = hex({reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
 }
 
-void structure_json(std::string& out, const Structure& s) {
-  out += "{\"type\":";
-  out += std::to_string(s.type);
-  Json j(out);
+// "7.5" -> 7.5: the decimal renderings above are exact, so parse them back.
+double number(const std::string& decimal_text) { return std::strtod(decimal_text.c_str(), nullptr); }
+
+json structure_json(const Structure& s) {
+  json j{{"type", s.type}};
   std::visit(
       overloaded{
           [&](const Flags& f) {
-            j.key("kind").str("flags");
-            j.key("flags").num(f.bits);
-            j.key("flag_names").raw("[");
-            const char* sep = "";
-            for (unsigned b = 0; b < 8; ++b) {
-              if (!(f.bits & (1u << b)) || flag_bit_key(b).empty()) continue;
-              out += sep;
-              j.str(flag_bit_key(b));
-              sep = ",";
-            }
-            out += ']';
+            j["kind"] = "flags";
+            j["flags"] = f.bits;
+            json names = json::array();
+            for (unsigned b = 0; b < 8; ++b)
+              if ((f.bits & (1u << b)) && !flag_bit_key(b).empty()) names.push_back(flag_bit_key(b));
+            j["flag_names"] = names;
           },
           [&]<class U>(const ServiceUuids<U>& l) {
-            j.key("kind").str(std::string("uuid") + (sizeof(U) == 2 ? "16" : sizeof(U) == 4 ? "32" : "128"));
-            j.key("complete").boolean(l.complete);
-            j.key("uuids").raw("[");
-            const char* sep = "";
-            for (const auto& u : l.uuids) {
-              out += sep;
-              j.str(uuid_text(u));
-              sep = ",";
-            }
-            out += ']';
+            j["kind"] = std::string("uuid") + (sizeof(U) == 2 ? "16" : sizeof(U) == 4 ? "32" : "128");
+            j["complete"] = l.complete;
+            json uuids = json::array();
+            for (const auto& u : l.uuids) uuids.push_back(uuid_text(u));
+            j["uuids"] = uuids;
           },
           [&](const LocalName& n) {
-            j.key("kind").str("name");
-            j.key("complete").boolean(n.complete);
+            j["kind"] = "name";
+            j["complete"] = n.complete;
             name_json(j, "name", n.name);
           },
           [&](const TxPower& t) {
-            j.key("kind").str("tx_power");
-            j.key("dbm").num(t.dbm);
+            j["kind"] = "tx_power";
+            j["dbm"] = t.dbm;
           },
           [&](const ConnIntervalRange& c) {
-            j.key("kind").str("conn_interval_range");
-            j.key("min_ms").raw(c.min == ConnIntervalRange::unspecified ? "null" : interval_ms(c.min));
-            j.key("max_ms").raw(c.max == ConnIntervalRange::unspecified ? "null" : interval_ms(c.max));
+            j["kind"] = "conn_interval_range";
+            j["min_ms"] = c.min == ConnIntervalRange::unspecified ? json(nullptr) : json(number(interval_ms(c.min)));
+            j["max_ms"] = c.max == ConnIntervalRange::unspecified ? json(nullptr) : json(number(interval_ms(c.max)));
           },
           [&]<class U>(const ServiceData<U>& d) {
-            j.key("kind").str("service_data");
-            j.key("uuid").str(uuid_text(d.uuid));
-            j.key("data").str(hex(d.data));
+            j["kind"] = "service_data";
+            j["uuid"] = uuid_text(d.uuid);
+            j["data"] = hex(d.data);
           },
           [&](const PublicTargetAddress& p) {
-            j.key("kind").str("public_target_address");
-            j.key("addresses").raw("[");
-            const char* sep = "";
-            for (const auto& a : p.addresses) {
-              out += sep;
-              j.str(a.to_string());
-              sep = ",";
-            }
-            out += ']';
+            j["kind"] = "public_target_address";
+            json addrs = json::array();
+            for (const auto& a : p.addresses) addrs.push_back(a.to_string());
+            j["addresses"] = addrs;
           },
           [&](const Appearance& a) {
-            j.key("kind").str("appearance");
-            j.key("appearance").num(a.value);
-            j.key("category").str(appearance_category_name(a.category()));
-            j.key("subcategory").str(appearance_subcategory_name(a.value));
+            j["kind"] = "appearance";
+            j["appearance"] = a.value;
+            j["category"] = appearance_category_name(a.category());
+            j["subcategory"] = appearance_subcategory_name(a.value);
           },
           [&](const AdvInterval& a) {
-            j.key("kind").str("adv_interval");
-            j.key("interval_ms").raw(adv_ms(a.units));
+            j["kind"] = "adv_interval";
+            j["interval_ms"] = number(adv_ms(a.units));
           },
           [&](const LeRole& r) {
-            j.key("kind").str("le_role");
-            j.key("role").num(r.role);
-            j.key("role_name").str(le_role_name(r.role));
+            j["kind"] = "le_role";
+            j["role"] = r.role;
+            j["role_name"] = le_role_name(r.role);
           },
           [&](const Uri& u) {
-            j.key("kind").str("uri");
+            j["kind"] = "uri";
             name_json(j, "uri", expand_uri(u, false));
           },
           [&](const ManufacturerData& m) {
-            j.key("kind").str("manufacturer");
-            j.key("company").num(m.company);
-            j.key("company_name").str(company_name(m.company));
-            j.key("data").str(hex(m.data));
+            j["kind"] = "manufacturer";
+            j["company"] = m.company;
+            j["company_name"] = company_name(m.company);
+            j["data"] = hex(m.data);
           },
           [&](const Raw& r) {
-            j.key("kind").str("raw");
-            j.key("type_name").str(ad_type_name(s.type));
-            j.key("malformed").boolean(!decode_value(s.type, r.data).has_value());
-            j.key("data").str(hex(r.data));
+            j["kind"] = "raw";
+            j["type_name"] = ad_type_name(s.type);
+            j["malformed"] = !decode_value(s.type, r.data).has_value();
+            j["data"] = hex(r.data);
           },
       },
       s.value);
-  out += '}';
+  return j;
 }
 
 }  // namespace
@@ -334,25 +302,17 @@ std::vector<std::string> format_ad(const AdData& ad) {
   return lines;
 }
 
+json to_json_value(const AdData& ad) {
+  json structures = json::array();
+  for (const auto& st : ad.structures) structures.push_back(structure_json(st));
+  json error = nullptr;
+  if (ad.issue)
+    error = json{{"offset", ad.issue->offset}, {"type", ad.issue->type}, {"message", ad.issue->error.message()}};
+  return json{{"structures", std::move(structures)}, {"error", std::move(error)}};
+}
+
 std::string to_json(const AdData& ad) {
-  std::string out = "{\"structures\":[";
-  const char* sep = "";
-  for (const auto& s : ad.structures) {
-    out += sep;
-    structure_json(out, s);
-    sep = ",";
-  }
-  out += "],\"error\":";
-  if (ad.issue) {
-    out += "{\"offset\":" + std::to_string(ad.issue->offset) + ",\"type\":" + std::to_string(ad.issue->type) +
-           ",\"message\":";
-    append_json_string(out, ad.issue->error.message());
-    out += '}';
-  } else {
-    out += "null";
-  }
-  out += '}';
-  return out;
+  return to_json_value(ad).dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 }  // namespace bcms::ad

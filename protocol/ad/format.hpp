@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "protocol/ad/ad.hpp"
 
 namespace bcms::ad {
@@ -37,7 +39,12 @@ std::string format_structure(const Structure& s);
 /// All lines for a parse result, including the issue line if any.
 std::vector<std::string> format_ad(const AdData& ad);
 
-/// The JSON document for a parse result (one line, no trailing newline).
+using json = nlohmann::ordered_json;
+
+/// The JSON document for a parse result.
+json to_json_value(const AdData& ad);
+/// The same, serialised on one line (no trailing newline); octets that are
+/// not UTF-8 appear as U+FFFD (the exact octets are in "*_hex" members).
 std::string to_json(const AdData& ad);
 
 }  // namespace bcms::ad

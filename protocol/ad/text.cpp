@@ -78,36 +78,6 @@ std::string printable(std::string_view s) {
   return out;
 }
 
-void append_json_string(std::string& out, std::string_view s) {
-  out.push_back('"');
-  for (std::size_t i = 0; i < s.size();) {
-    char32_t cp = 0;
-    const std::size_t n = utf8_sequence(s, i, cp);
-    if (n == 0) {
-      out += "\xef\xbf\xbd";  // U+FFFD REPLACEMENT CHARACTER
-      ++i;
-      continue;
-    }
-    switch (cp) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (cp < 0x20) {
-          out += "\\u00";
-          append_hex_byte(out, static_cast<std::uint8_t>(cp));
-        } else {
-          out.append(s.substr(i, n));
-        }
-    }
-    i += n;
-  }
-  out.push_back('"');
-}
 
 std::string hex(byte_span data) {
   std::string out;

@@ -1,10 +1,6 @@
 // Text helpers for the advertising data formatters: UTF-8 validation,
-// printable rendering of untrusted strings, JSON string escaping and hex.
-//
-// JSON: Debian 12's simdjson (3.0.1) is a parser; its only writer
-// (simdjson::internal::mini_formatter) is documented as internal and "not
-// part of our public API", so the few JSON strings we emit are escaped
-// here (RFC 8259 section 7) and the function is unit-tested.
+// printable rendering of untrusted strings, and hex.  (JSON is written
+// with nlohmann::json, see format.hpp.)
 #pragma once
 
 #include <cstddef>
@@ -28,12 +24,6 @@ bool valid_utf8(std::string_view s) noexcept;
 /// control characters, invalid octets and the backslash are written as
 /// \xNN (backslash as \\), so every received octet stays visible.
 std::string printable(std::string_view s);
-
-/// Appends s as a JSON string literal (with the quotes).  Quote, backslash
-/// and control characters are escaped; octets that are not well-formed
-/// UTF-8 become U+FFFD (RFC 8259 section 8.1 requires UTF-8), so callers
-/// that need the exact octets also emit them as hex.
-void append_json_string(std::string& out, std::string_view s);
 
 /// Lower-case hex, no separators: {0x02, 0x15} -> "0215".
 std::string hex(byte_span data);

@@ -7,9 +7,8 @@
 // endian, so key and message are byte-reversed before AES-CMAC and the
 // MAC is reversed back (as BlueZ bt_crypto_sign_att does).
 //
-// AES-CMAC (RFC 4493, Vol 3 Part H 2.2.5) runs in the kernel through
-// AF_ALG "cmac(aes)" when the kernel offers it, else in a small portable
-// AES-128 implementation here (containers often lack AF_ALG).
+// AES-CMAC (RFC 4493, Vol 3 Part H 2.2.5) is OpenSSL's (libcrypto EVP_MAC
+// "CMAC" over AES-128-CBC): cryptography is not hand-written here.
 #pragma once
 
 #include <array>
@@ -21,13 +20,9 @@ namespace bcms::att {
 
 using Key128 = std::array<std::uint8_t, 16>;
 
-enum class CmacBackend : std::uint8_t { automatic, kernel, software };
-
 /// AES-CMAC over `msg` with `key`, both in the spec's (big-endian) order.
-/// CmacBackend::kernel fails (returns false) when AF_ALG is unavailable.
-bool aes_cmac(const Key128& key, byte_span msg, Key128& mac, CmacBackend backend = CmacBackend::automatic);
-/// Whether the kernel's AF_ALG cmac(aes) is usable here.
-bool kernel_cmac_available();
+/// False only when libcrypto cannot provide CMAC (a broken installation).
+bool aes_cmac(const Key128& key, byte_span msg, Key128& mac);
 
 /// The 12-octet Authentication Signature for `message` (opcode, handle,
 /// value) with a CSRK as SMP distributes it (little-endian).

@@ -6,7 +6,7 @@
 //    length is within it; parse_ad_strict() fails exactly when an issue
 //    was recorded;
 //  - every text line and the JSON document are well-formed UTF-8, and
-//    (when simdjson is available) the JSON parses;
+//    the JSON parses (simdjson);
 //  - AdBuilder fed from the input either fails with too_long or produces
 //    data within the limit that parse_ad_strict() accepts.
 #include <cstddef>
@@ -19,9 +19,7 @@
 #include "protocol/ad/text.hpp"
 #include "protocol/codec_error.hpp"
 
-#ifdef BCMS_HAVE_SIMDJSON
 #include <simdjson.h>
-#endif
 
 namespace {
 
@@ -76,11 +74,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const auto& line : format_ad(ad)) check(valid_utf8(line));
   const std::string json = to_json(ad);
   check(valid_utf8(json));
-#ifdef BCMS_HAVE_SIMDJSON
   static simdjson::dom::parser parser;
   simdjson::padded_string padded(json);
   check(parser.parse(padded).error() == simdjson::SUCCESS);
-#endif
 
   fuzz_builder(in);
   return 0;

@@ -125,8 +125,8 @@ TEST_CASE("JSON: manufacturer, service data, intervals, URI, raw and error") {
   CHECK(to_json(parse_ad(bytes{0x04, 0x16, 0x0f, 0x18, 0x64})) ==
         R"({"structures":[{"type":22,"kind":"service_data","uuid":"0x180f","data":"64"}],"error":null})");
   CHECK(to_json(parse_ad(bytes{0x05, 0x12, 0x06, 0x00, 0xff, 0xff, 0x03, 0x1a, 0xa0, 0x00})) ==
-        R"({"structures":[{"type":18,"kind":"conn_interval_range","min_ms":7.50,"max_ms":null},)"
-        R"({"type":26,"kind":"adv_interval","interval_ms":100.000}],"error":null})");
+        R"({"structures":[{"type":18,"kind":"conn_interval_range","min_ms":7.5,"max_ms":null},)"
+        R"({"type":26,"kind":"adv_interval","interval_ms":100.0}],"error":null})");
   CHECK(to_json(parse_ad(bytes{0x05, 0x24, 0x17, '/', '/', '"'})) ==
         R"({"structures":[{"type":36,"kind":"uri","uri":"https://\""}],"error":null})");
   CHECK(to_json(parse_ad(bytes{0x03, 0x0a, 0x01, 0x02, 0x04})) ==

@@ -1,0 +1,99 @@
+// BondManager: durable LE bonds between the kernel and the storage module.
+//
+// Design overview
+//  * Keys arrive as mgmt events after SMP key distribution (Core v5.4
+//    Vol 3 Part H 3.6): New Long Term Key (0x000A), New Identity Resolving
+//    Key (0x0018), New Signature Resolving Key (0x0019).  Store_Hint 1
+//    means both sides asked for bonding and the key should be kept
+//    (mgmt-api.txt); only those are written to storage (SQLite, WAL,
+//    synchronous=FULL: a key is on disk when the write returns).
+//  * At start, load_into_kernel() sends Load Long Term Keys and Load
+//    Identity Resolving Keys with every stored key.  Both commands REPLACE
+//    the kernel's lists, so this also drops keys the kernel holds that we
+//    no longer have (an unpaired peer): the kernel and the store agree.
+//    The kernel then answers the peer's LE Long Term Key Request by itself
+//    (Vol 4 Part E 7.7.65.5): the bond survives restarts without pairing
+//    again.
+//  * Device Unpaired (0x0016) removes the peer's keys and CCCDs.
+//  * CCCD persistence (Vol 3 Part G 3.3.3.3: a bonded client's
+//    configuration survives reconnections): the GATT server's CccdStore is
+//    implemented here over storage for bonded peers.
+//  * Records belong to the local controller's public address (stable,
+//    unlike the controller index).
+#pragma once
+
+#include "src/gap/coro.hpp"  // first: before any asio header
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <system_error>
+#include <vector>
+
+#include "protocol/address.hpp"
+#include "src/att/gatt_server.hpp"
+#include "src/mgmt/channel.hpp"
+#include "src/storage/storage.hpp"
+
+namespace bcms::gap {
+
+class BondManager final : public att::CccdStore {
+ public:
+  /// `store` is borrowed and must outlive the manager.
+  BondManager(mgmt::MgmtChannel& ch, std::uint16_t index, storage::Storage& store, const Address& local);
+  ~BondManager() override;
+  BondManager(const BondManager&) = delete;
+  BondManager& operator=(const BondManager&) = delete;
+
+  /// Load Long Term Keys + Load Identity Resolving Keys from storage
+  /// (even when empty: the kernel's lists are replaced).
+  asio::awaitable<std::error_code> load_into_kernel();
+
+  [[nodiscard]] bool bonded(const Address& peer, AddressType type) const;
+  [[nodiscard]] std::vector<storage::Peer> peers() const;
+  /// The peer's remote CSRK (for signed writes), if stored.
+  [[nodiscard]] std::optional<storage::Key128> remote_csrk(const Address& peer, AddressType type);
+
+  /// Called after a peer's first stored key (the peer became bonded), and
+  /// after every stored key (`first` false for the following ones).
+  void on_bonded(std::function<void(const storage::Peer&, bool first)> cb) { on_bonded_ = std::move(cb); }
+  void on_unpaired(std::function<void(const storage::Peer&)> cb) { on_unpaired_ = std::move(cb); }
+
+  // att::CccdStore
+  std::map<std::uint16_t, std::uint16_t> load(const Address& peer, AddressType type) override;
+  void store(const Address& peer, AddressType type, std::uint16_t handle, std::uint16_t value) override;
+
+  struct Stats {
+    std::uint64_t ltks_stored = 0;
+    std::uint64_t irks_stored = 0;
+    std::uint64_t csrks_stored = 0;
+    std::uint64_t not_stored = 0;  // Store_Hint 0
+    std::uint64_t storage_errors = 0;
+  };
+  [[nodiscard]] const Stats& stats() const noexcept { return stats_; }
+  [[nodiscard]] const Address& local() const noexcept { return local_; }
+
+ private:
+  void on_ltk(byte_span p);
+  void on_irk(byte_span p);
+  void on_csrk(byte_span p);
+  void on_unpair(byte_span p);
+  void stored(const storage::Peer& peer);
+  void refresh();
+  bool check(const expected<void>& r, const char* what);
+
+  mgmt::MgmtChannel& ch_;
+  std::uint16_t index_;
+  storage::Storage& store_;
+  Address local_;
+  std::set<std::pair<Address, AddressType>> bonded_;
+  Stats stats_;
+  std::function<void(const storage::Peer&, bool)> on_bonded_;
+  std::function<void(const storage::Peer&)> on_unpaired_;
+  std::vector<mgmt::Subscription> subs_;
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+};
+
+}  // namespace bcms::gap
