@@ -10,6 +10,13 @@
 // coroutine API (every src/gap header does, first).
 #pragma once
 
+// A standard header before asio's config: asio decides between
+// aligned_alloc/free and operator new/delete from _GLIBCXX_HAVE_ALIGNED_ALLOC
+// (bits/c++config.h).  A translation unit that includes asio first picks
+// operator new, the others free(): the two inline definitions then mix
+// across the program (AddressSanitizer: alloc-dealloc-mismatch).
+#include <cstddef>
+
 #if defined(__clang__) && !defined(ASIO_HAS_CO_AWAIT) && defined(__cpp_impl_coroutine) && \
     __cpp_impl_coroutine >= 201902L
 #define ASIO_HAS_CO_AWAIT 1
