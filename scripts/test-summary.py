@@ -20,9 +20,10 @@ def main() -> int:
     ap.add_argument("--build-failures", type=int, default=0)
     ap.add_argument("files", nargs="*")
     a = ap.parse_args()
-    passed = failed = 0
+    passed = failed = skipped = 0
     per_suite: dict[str, list[int]] = {}
     failures = []
+    skips = []
 
     def add(suite, p, f, name):
         nonlocal passed, failed
@@ -50,10 +51,11 @@ def main() -> int:
                 m_suite = re.search(r"testlog-([A-Za-z0-9_]+)\.json$", path)
                 suite = m_suite.group(1) if m_suite else "tests"
                 ok = t.get("result") in ("OK", "EXPECTEDFAIL")
-                skipped = t.get("result") == "SKIP"
+                is_skip = t.get("result") == "SKIP"
                 m = DOCTEST.search(t.get("stdout") or "")
-                if skipped:
-                    per_suite.setdefault(suite + " (skipped)", [0, 0])[0] += 1
+                if is_skip:
+                    skipped += 1
+                    skips.append(f"{suite}/{t.get('name')}")
                 elif m:
                     p, f = int(m.group(2)), int(m.group(3))
                     if not ok and f == 0:
@@ -70,9 +72,11 @@ def main() -> int:
         add("build", 0, a.build_failures, "build")
     for suite, (p, f) in sorted(per_suite.items()):
         print(f"  {suite:<20} {p} passed, {f} failed")
+    for name in skips:
+        print(f"  skipped: {name}")
     for name in failures:
         print(f"  FAILED: {name}")
-    print(f"{passed} passed, {failed} failed")
+    print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
     return 1 if failed or passed == 0 else 0
 
 

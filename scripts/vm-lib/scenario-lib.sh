@@ -91,7 +91,11 @@ bg_start() {
   shift
   rm -f "/run/bg-$_b_name.fifo"
   mkfifo "/run/bg-$_b_name.fifo"
-  stdbuf -oL -eL "$@" < "/run/bg-$_b_name.fifo" > "/tmp/$_b_name.log" 2>&1 &
+  # Empty the log HERE, not in the background job's redirection: the job
+  # may not have started when the caller greps the log, and a previous
+  # run's lines (e.g. "Discovery started") must not satisfy the wait.
+  : > "/tmp/$_b_name.log"
+  stdbuf -oL -eL "$@" < "/run/bg-$_b_name.fifo" >> "/tmp/$_b_name.log" 2>&1 &
   echo $! > "/run/bg-$_b_name.pid"
   # hold the write end open (opening it also lets the reader's open return)
   sleep 3600 > "/run/bg-$_b_name.fifo" &
