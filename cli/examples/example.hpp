@@ -10,7 +10,7 @@
 //   }
 #pragma once
 
-#include "src/gap/coro.hpp"  // first: before any asio header
+#include <asio/awaitable.hpp>
 
 #include <asio/io_context.hpp>
 #include <chrono>

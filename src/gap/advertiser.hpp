@@ -28,7 +28,7 @@
 //    the Advertiser).
 #pragma once
 
-#include "src/gap/coro.hpp"  // first: before any asio header
+#include <asio/awaitable.hpp>
 
 #include <cstdint>
 #include <functional>

@@ -22,7 +22,7 @@
 //    unlike the controller index).
 #pragma once
 
-#include "src/gap/coro.hpp"  // first: before any asio header
+#include <asio/awaitable.hpp>
 
 #include <functional>
 #include <map>

@@ -17,7 +17,7 @@
 // local variable first.
 #pragma once
 
-#include "src/gap/coro.hpp"  // first: before any asio header
+#include <asio/awaitable.hpp>
 
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/use_awaitable.hpp>

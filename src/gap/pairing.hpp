@@ -22,7 +22,7 @@
 // or any class derived from PairingAgent.
 #pragma once
 
-#include "src/gap/coro.hpp"  // first: before any asio header
+#include <asio/awaitable.hpp>
 
 #include <cstdint>
 #include <functional>

@@ -29,7 +29,7 @@
 // CCCD values it already wrote are persisted, and later writes too.
 #pragma once
 
-#include "src/gap/coro.hpp"  // first: before any asio header
+#include <asio/awaitable.hpp>
 
 #include <functional>
 #include <memory>

@@ -7,7 +7,7 @@
 // under test.
 #pragma once
 
-#include "src/gap/coro.hpp"  // first: before any asio header
+#include <asio/awaitable.hpp>
 
 #include <asio/generic/raw_protocol.hpp>
 #include <asio/io_context.hpp>
