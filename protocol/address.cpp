@@ -59,4 +59,6 @@ expected<AddressType> parse_address_type(std::string_view s) {
   return fail(codec_errc::invalid_value);
 }
 
+std::string Peer::to_string() const { return addr.to_string() + " (" + std::string(bcms::to_string(type)) + ")"; }
+
 }  // namespace bcms

@@ -34,6 +34,17 @@ struct Address {
 enum class AddressType : std::uint8_t { bredr = 0, le_public = 1, le_random = 2 };
 
 [[nodiscard]] std::string_view to_string(AddressType t) noexcept;
+
+/// A remote device as the kernel names it: address and address type.  The
+/// one peer type of every layer (storage records, pairing, ATT
+/// connections, the daemon's registry).
+struct Peer {
+  Address addr{};
+  AddressType type = AddressType::le_public;
+  /// "00:11:22:33:44:55 (le_public)"
+  [[nodiscard]] std::string to_string() const;
+  friend auto operator<=>(const Peer&, const Peer&) = default;
+};
 /// Accepts "bredr", "le_public"/"public"/"le-public", "le_random"/"random"
 /// and the numbers 0, 1, 2.
 expected<AddressType> parse_address_type(std::string_view text);

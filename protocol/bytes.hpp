@@ -19,6 +19,9 @@ namespace bcms {
 
 using bytes = std::vector<std::uint8_t>;
 using byte_span = std::span<const std::uint8_t>;
+/// A 128-bit key or hash (LTK, IRK, CSRK, AES-CMAC output), in the order
+/// its protocol puts it on the wire unless the name says otherwise.
+using Key128 = std::array<std::uint8_t, 16>;
 
 class ByteReader {
  public:

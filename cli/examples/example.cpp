@@ -128,9 +128,9 @@ int run(int argc, char** argv, const Example& ex, const std::function<void(CLI::
   app.add_option("--adv-timeout", o.adv_timeout_s, "Stop advertising after this many seconds (0: never)")
       ->check(CLI::Range(0u, 65535u));
   app.add_flag("--no-readvertise", o.no_readvertise, "Do not advertise again after a client disconnects");
-  app.add_flag("--security-request", o.security_request,
-               "After refusing a read/write for lack of encryption, also ask the central to pair "
-               "(SMP Security Request); by default the central raises security itself");
+  app.add_flag("--no-security-request", o.no_security_request,
+               "After refusing a read/write for lack of encryption, do not ask the central to pair "
+               "(by default the SMP Security Request follows the error response)");
   app.add_flag("-v,--verbose", o.verbose, "Debug logging");
   if (add_options) add_options(app);
   try {
@@ -161,7 +161,9 @@ int run(int argc, char** argv, const Example& ex, const std::function<void(CLI::
     store.emplace(std::move(*s));
   }
 
-  att::Peripheral periph(io, att::PeripheralOptions{.name = o.name, .appearance = ex.appearance});
+  att::PeripheralOptions po{.name = o.name, .appearance = ex.appearance};
+  po.bearer.raise_security = !o.no_security_request;
+  att::Peripheral periph(io, std::move(po));
   Context ctx{io, periph, o};
   Tick tick = setup(ctx);
   periph.register_services();
@@ -174,7 +176,6 @@ int run(int argc, char** argv, const Example& ex, const std::function<void(CLI::
   ao.index = static_cast<std::uint16_t>(o.index);
   ao.local_name = o.name;
   ao.appearance = ex.appearance;
-  ao.security_request = o.security_request ? gap::SecurityRequest::after_response : gap::SecurityRequest::never;
   gap::Advertisement adv;
   adv.name = o.name;
   adv.uuid16 = ex.adv_uuid16;

@@ -53,7 +53,7 @@ struct Options {
   unsigned interval_ms = 1000;
   unsigned adv_timeout_s = 0;
   bool no_readvertise = false;
-  bool security_request = false;
+  bool no_security_request = false;
   bool verbose = false;
 };
 

@@ -8,7 +8,7 @@
 namespace bcms::att {
 namespace {
 
-Connection connection_of(const ConnState& c) { return Connection{c.id, c.peer, c.peer_type}; }
+Connection connection_of(const ConnState& c) { return Connection{c.id, c.peer}; }
 
 std::uint8_t props_of(Flags f) {
   std::uint8_t p = 0;
@@ -59,11 +59,27 @@ Characteristic& Characteristic::read_handler(AsyncRead h) {
   return *this;
 }
 Characteristic& Characteristic::write_handler(SyncWrite h) {
-  write_ = [h = std::move(h)](const Connection& c, byte_span v, WriteDone done) { done(h(c, v)); };
+  write_ = [h = std::move(h)](const Connection& c, std::uint16_t, byte_span v, WriteDone done) { done(h(c, v)); };
+  write_takes_offset_ = false;
   return *this;
 }
 Characteristic& Characteristic::write_handler(AsyncWrite h) {
+  write_ = [h = std::move(h)](const Connection& c, std::uint16_t, byte_span v, WriteDone done) {
+    h(c, v, std::move(done));
+  };
+  write_takes_offset_ = false;
+  return *this;
+}
+Characteristic& Characteristic::write_handler(SyncWriteAt h) {
+  write_ = [h = std::move(h)](const Connection& c, std::uint16_t off, byte_span v, WriteDone done) {
+    done(h(c, off, v));
+  };
+  write_takes_offset_ = true;
+  return *this;
+}
+Characteristic& Characteristic::write_handler(AsyncWriteAt h) {
   write_ = std::move(h);
+  write_takes_offset_ = true;
   return *this;
 }
 Characteristic& Characteristic::on_written(std::function<void(const Connection&, byte_span)> cb) {
@@ -102,6 +118,10 @@ void Characteristic::register_into(GattDb& db, Peripheral& p) {
     if (alive.expired()) return done(tl::unexpected(att_errc::unlikely_error));
     on_client_write(r, v, std::move(done));
   };
+  spec.check_write = [this, alive](const AccessRequest& r, std::size_t len) -> std::optional<att_errc> {
+    if (alive.expired()) return att_errc::unlikely_error;
+    return check_write(r.offset, len);
+  };
   std::uint16_t ext = 0;
   if (has(flags_, Flags::reliable_write)) ext |= ext_prop::reliable_write;
   if (has(flags_, Flags::writable_auxiliaries)) ext |= ext_prop::writable_auxiliaries;
@@ -124,7 +144,25 @@ void Characteristic::on_client_read(const AccessRequest& r, ReadDone done) {
   done(value_);
 }
 
-WriteResult Characteristic::store(const Connection&, std::uint16_t offset, byte_span v) {
+std::optional<att_errc> Characteristic::check_write(std::uint16_t offset, std::size_t len) const {
+  if (opts_.capture && opts_.overflow == OverflowPolicy::reject && captured_.size() >= opts_.capture_capacity &&
+      waiters_.empty())
+    return att_errc::insufficient_resources;
+  if (write_) {
+    if (offset != 0 && !write_takes_offset_) return att_errc::invalid_offset;
+    if (std::size_t{offset} + len > opts_.max_len) return att_errc::invalid_attribute_value_length;
+    return std::nullopt;
+  }
+  if (opts_.append) {
+    if (value_.size() + len > opts_.max_len) return att_errc::invalid_attribute_value_length;
+    return std::nullopt;
+  }
+  if (offset > value_.size()) return att_errc::invalid_offset;
+  if (std::size_t{offset} + len > opts_.max_len) return att_errc::invalid_attribute_value_length;
+  return std::nullopt;
+}
+
+WriteResult Characteristic::store(std::uint16_t offset, byte_span v) {
   if (opts_.append) {
     if (value_.size() + v.size() > opts_.max_len) return tl::unexpected(att_errc::invalid_attribute_value_length);
     value_.insert(value_.end(), v.begin(), v.end());
@@ -139,22 +177,22 @@ WriteResult Characteristic::store(const Connection&, std::uint16_t offset, byte_
 
 void Characteristic::on_client_write(const AccessRequest& r, byte_span v, WriteDone done) {
   const Connection c = connection_of(r.conn);
-  const bool full = opts_.capture && captured_.size() >= opts_.capture_capacity && waiters_.empty();
-  if (full && opts_.overflow == OverflowPolicy::reject) {
-    ++dropped_;
-    return done(tl::unexpected(att_errc::insufficient_resources));
+  if (auto e = check_write(r.offset, v.size())) {
+    if (*e == att_errc::insufficient_resources) ++dropped_;
+    return done(tl::unexpected(*e));
   }
-  auto accepted = [this, c, data = bytes(v.begin(), v.end())] {
-    if (opts_.capture) deliver(CapturedWrite{c, data});
+  auto accepted = [this, c, off = r.offset, data = bytes(v.begin(), v.end())] {
+    if (opts_.capture) deliver(CapturedWrite{c, data, off});
     if (written_cb_) written_cb_(c, data);
   };
   if (write_) {
-    return write_(c, v, [accepted, done = std::move(done), alive = std::weak_ptr<int>(alive_)](WriteResult res) {
-      if (res && !alive.expired()) accepted();
-      done(res);
-    });
+    return write_(c, r.offset, v,
+                  [accepted, done = std::move(done), alive = std::weak_ptr<int>(alive_)](WriteResult res) {
+                    if (res && !alive.expired()) accepted();
+                    done(res);
+                  });
   }
-  WriteResult res = store(c, r.offset, v);
+  WriteResult res = store(r.offset, v);
   if (res) accepted();
   done(res);
 }
@@ -211,6 +249,7 @@ std::error_code Characteristic::notify(ConnId conn, std::optional<bytes> value) 
   auto b = peripheral_ ? peripheral_->bearer(conn) : nullptr;
   if (!b) return asio::error::not_connected;
   const bytes& v = value ? *value : value_;
+  peripheral_->server().refresh(b->state());
   auto pdu = peripheral_->server().notification(b->state(), handles_.value, v, false);
   if (!pdu) return att_errc::cccd_improperly_configured;
   return b->send_pdu(std::move(*pdu));
@@ -222,6 +261,7 @@ void Characteristic::indicate(ConnId conn, std::optional<bytes> value, std::func
     if (done) done(asio::error::not_connected);
     return;
   }
+  peripheral_->server().refresh(b->state());
   if (!(peripheral_->server().subscription(b->state(), handles_.value) & cccd_indicate)) {
     if (done) done(att_errc::cccd_improperly_configured);
     return;
@@ -234,6 +274,7 @@ std::size_t Characteristic::notify_all(std::optional<bytes> value) {
   std::size_t n = 0;
   for (ConnId id : peripheral_->connections()) {
     auto b = peripheral_->bearer(id);
+    peripheral_->server().refresh(b->state());
     const std::uint16_t sub = peripheral_->server().subscription(b->state(), handles_.value);
     if (sub & cccd_notify) {
       if (!notify(id, value)) ++n;

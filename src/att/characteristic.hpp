@@ -74,8 +74,7 @@ constexpr bool has(Flags set, Flags f) noexcept {
 /// Who is asking: handed to every handler.
 struct Connection {
   ConnId id = 0;
-  Address peer{};
-  AddressType peer_type = AddressType::le_public;
+  Peer peer{};
 };
 
 enum class OverflowPolicy : std::uint8_t { drop_oldest, drop_newest, reject };
@@ -92,6 +91,7 @@ struct CharacteristicOptions {
 struct CapturedWrite {
   Connection conn;
   bytes data;
+  std::uint16_t offset = 0;  // where `data` goes in the value (prepared writes)
 };
 
 /// Characteristic Presentation Format (Vol 3 Part G 3.3.3.5).
@@ -108,8 +108,14 @@ class Characteristic {
   using ReadHook = std::function<std::optional<att_errc>(const Connection&)>;
   using SyncRead = std::function<ReadResult(const Connection&)>;
   using AsyncRead = std::function<void(const Connection&, ReadDone)>;
+  /// Whole-value write handlers: a write at a non-zero offset (a prepared
+  /// write that does not start the value) is refused with Invalid Offset.
   using SyncWrite = std::function<WriteResult(const Connection&, byte_span)>;
   using AsyncWrite = std::function<void(const Connection&, byte_span, WriteDone)>;
+  /// Handlers that take the offset (Vol 3 Part F 3.4.6: the value of a
+  /// prepared write goes at `offset`).
+  using SyncWriteAt = std::function<WriteResult(const Connection&, std::uint16_t offset, byte_span)>;
+  using AsyncWriteAt = std::function<void(const Connection&, std::uint16_t offset, byte_span, WriteDone)>;
 
   Characteristic(Service& service, const Uuid& uuid, Flags flags, CharacteristicOptions opts);
   Characteristic(const Characteristic&) = delete;
@@ -130,8 +136,12 @@ class Characteristic {
   Characteristic& read_handler(SyncRead h);
   Characteristic& read_handler(AsyncRead h);
   /// Replace storing: the handler takes what clients write.
+  /// Writes longer than max_len are refused before the handler runs
+  /// (also for every entry of an Execute Write, before any is written).
   Characteristic& write_handler(SyncWrite h);
   Characteristic& write_handler(AsyncWrite h);
+  Characteristic& write_handler(SyncWriteAt h);
+  Characteristic& write_handler(AsyncWriteAt h);
   /// Called after every accepted write (and after it was captured).
   Characteristic& on_written(std::function<void(const Connection&, byte_span)> cb);
 
@@ -167,7 +177,8 @@ class Characteristic {
   void register_into(GattDb& db, Peripheral& p);
   void on_client_read(const AccessRequest& r, ReadDone done);
   void on_client_write(const AccessRequest& r, byte_span v, WriteDone done);
-  WriteResult store(const Connection& c, std::uint16_t offset, byte_span v);
+  [[nodiscard]] std::optional<att_errc> check_write(std::uint16_t offset, std::size_t len) const;
+  WriteResult store(std::uint16_t offset, byte_span v);
   void deliver(CapturedWrite w);
 
   Service& service_;
@@ -177,7 +188,8 @@ class Characteristic {
   bytes value_;
   ReadHook read_hook_;
   AsyncRead read_;
-  AsyncWrite write_;
+  AsyncWriteAt write_;
+  bool write_takes_offset_ = false;
   std::function<void(const Connection&, byte_span)> written_cb_;
   struct Descriptor {
     Uuid type;

@@ -13,6 +13,7 @@
 #include "protocol/address.hpp"
 #include "protocol/att/pdu.hpp"
 #include "protocol/bytes.hpp"
+#include "src/att/client_store.hpp"
 #include "src/att/link_security.hpp"
 
 namespace bcms::att {
@@ -27,8 +28,7 @@ struct PreparedWrite {
 
 struct ConnState {
   ConnId id = 0;
-  Address peer{};
-  AddressType peer_type = AddressType::le_public;
+  Peer peer{};
   /// Bonded peers keep their CCCD values across connections (Core v5.4
   /// Vol 3 Part G 3.3.3.3) and get Service Changed after reconnecting.
   bool bonded = false;
@@ -43,15 +43,28 @@ struct ConnState {
   std::vector<PreparedWrite> prepared;
   std::size_t prepared_bytes = 0;
   /// The peer's CSRK (as SMP distributes it, Vol 3 Part H 3.6.6) for
-  /// verifying ATT_SIGNED_WRITE_CMD, and the lowest SignCounter still
-  /// acceptable (replay protection, Part H 2.4.5).
-  std::optional<std::array<std::uint8_t, 16>> peer_csrk;
+  /// verifying ATT_SIGNED_WRITE_CMD, whether it came from authenticated
+  /// pairing, and the lowest SignCounter still acceptable (replay
+  /// protection, Part H 2.4.5; persisted for bonded peers).
+  std::optional<Key128> peer_csrk;
+  bool csrk_authenticated = false;
   std::uint32_t next_sign_counter = 0;
   /// Continuations of asynchronous handlers hold a weak_ptr to this and
   /// do nothing once the connection is gone.
   std::shared_ptr<int> alive = std::make_shared<int>(0);
   /// Service Changed range owed to this client (merged), if any.
   std::optional<std::pair<std::uint16_t, std::uint16_t>> service_changed_pending;
+
+  // Robust caching (Vol 3 Part G 2.5.2).
+  std::uint8_t client_features = 0;  // Client Supported Features, octet 0
+  bool change_aware = true;
+  bool out_of_sync_sent = false;     // Database Out Of Sync answered once
+  DbHash known_hash{};               // what a change-unaware client knows
+  /// Bonded clients: the record loaded at connection, applied (CCCDs) only
+  /// once the link is encrypted (`restored`): a device spoofing the
+  /// address gets nothing of the bonded peer's.
+  std::optional<ClientRecord> stored;
+  bool restored = false;
 
   [[nodiscard]] SecurityLevel level() const { return security ? security->level() : SecurityLevel::low; }
   [[nodiscard]] std::uint8_t key_size() const { return security ? security->key_size() : 0; }

@@ -70,6 +70,7 @@ CharacteristicHandles GattDb::add_characteristic(const Uuid& type, std::uint8_t 
   value.value = std::move(spec.value);
   value.read = std::move(spec.read);
   value.write = std::move(spec.write);
+  value.check_write = std::move(spec.check_write);
   value.char_props = props;
   h.value = append(std::move(value));
   bytes dv;
@@ -107,6 +108,7 @@ std::uint16_t GattDb::add_descriptor(const Uuid& type, AttributeSpec spec) {
   a.value = std::move(spec.value);
   a.read = std::move(spec.read);
   a.write = std::move(spec.write);
+  a.check_write = std::move(spec.check_write);
   // The descriptor belongs to the last characteristic: remember its value.
   for (auto it = attrs_.rbegin(); it != attrs_.rend() && it->service == open_service_; ++it) {
     if (it->kind == AttrKind::value) {

@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -92,6 +93,10 @@ using ReadHandler = std::function<void(const AccessRequest&, ReadDone)>;
 /// Gets `value` to be stored at `offset` (a whole value, or the merged
 /// parts of a long write).
 using WriteHandler = std::function<void(const AccessRequest&, byte_span value, WriteDone)>;
+/// Whether a write of `length` octets at the request's offset would be
+/// accepted, without writing: Execute Write validates its whole queue with
+/// it before any handler runs (Vol 3 Part F 3.4.6.3).
+using WriteCheck = std::function<std::optional<att_errc>(const AccessRequest&, std::size_t length)>;
 
 enum class AttrKind : std::uint8_t { plain, service, include, characteristic, value, cccd };
 
@@ -104,6 +109,7 @@ struct Attribute {
   bytes value;                    // the value when `read` is empty
   ReadHandler read;
   WriteHandler write;
+  WriteCheck check_write;
   std::uint16_t end_group = 0;       // service declarations: last handle of the service
   std::uint16_t service = 0;         // handle of the enclosing service declaration
   std::uint8_t char_props = 0;       // value and CCCD attributes: the characteristic's properties
@@ -116,6 +122,7 @@ struct AttributeSpec {
   bytes value;
   ReadHandler read;
   WriteHandler write;
+  WriteCheck check_write;
 };
 
 struct CharacteristicHandles {

@@ -1,17 +1,19 @@
-// GattServer: dispatch, permission checks, discovery and read procedures
-// (Core v5.4 Vol 3 Part F 3.4.1-3.4.4, Part G 4.4-4.8).  Writes are in
-// gatt_server_write.cpp.
+// GattServer: dispatch, permission checks, robust caching, discovery and
+// read procedures (Core v5.4 Vol 3 Part F 3.4.1-3.4.4, Part G 2.5.2,
+// 4.4-4.8).  Writes are in gatt_server_write.cpp, connections and Service
+// Changed in gatt_server_conn.cpp.
 #include "src/att/gatt_server.hpp"
+
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 
 #include "protocol/codec_error.hpp"
+#include "src/att/db_hash.hpp"
 #include "src/att/gatt_seq.hpp"
 
 namespace bcms::att {
 namespace {
-
-constexpr std::uint16_t service_changed_uuid = 0x2A05;
 
 bytes take(const bytes& v, std::size_t offset, std::size_t max) {
   if (offset >= v.size()) return {};
@@ -19,7 +21,7 @@ bytes take(const bytes& v, std::size_t offset, std::size_t max) {
   return bytes(v.begin() + static_cast<std::ptrdiff_t>(offset), v.begin() + static_cast<std::ptrdiff_t>(offset + n));
 }
 
-bytes must_encode(const Pdu& p) { return encode(p).value_or(bytes{}); }
+constexpr auto error_op = static_cast<std::uint8_t>(Opcode::error_rsp);
 
 }  // namespace
 
@@ -36,14 +38,32 @@ bool GattServer::expects_response(std::uint8_t op) noexcept {
   return !info || info->kind == PduKind::request;
 }
 
-void GattServer::error(const Respond& r, std::uint8_t op, std::uint16_t handle, att_errc e) {
+void GattServer::answer(const Respond& r, std::uint8_t op, const Pdu& p) {
+  if (!r) return;
+  auto pdu = encode(p);
+  if (!pdu || pdu->empty()) {
+    // An answer we built but cannot encode is our bug; the client still
+    // gets an answer (3.4.1.1) instead of waiting out its 30 s timeout.
+    ++stats_.internal_errors;
+    spdlog::error("gatt: cannot encode the answer to opcode 0x{:02x}: {}", op,
+                  pdu ? "empty" : pdu.error().message());
+    return error(r, op, 0x0000, att_errc::unlikely_error);
+  }
+  r(Response{std::move(*pdu)});
+}
+
+void GattServer::error(const Respond& r, std::uint8_t op, std::uint16_t handle, att_errc e, SecurityLevel raise) {
   ++stats_.error_responses;
-  if (r) r(must_encode(ErrorRsp{op, handle, static_cast<std::uint8_t>(e)}));
+  if (!r) return;
+  // Fixed layout (3.4.1.1): encoding cannot fail.
+  r(Response{bytes{error_op, op, static_cast<std::uint8_t>(handle), static_cast<std::uint8_t>(handle >> 8),
+                   static_cast<std::uint8_t>(e)},
+             raise});
 }
 
 bytes GattServer::handle(byte_span pdu, ConnState& conn) {
   bytes out;
-  handle(pdu, conn, [&out](bytes b) { out = std::move(b); });
+  handle(pdu, conn, [&out](Response r) { out = std::move(r.pdu); });
   return out;
 }
 
@@ -53,6 +73,8 @@ void GattServer::handle(byte_span pdu, ConnState& c, Respond r) {
   const bool request = expects_response(op);
   if (request) ++stats_.requests;
   else if (op & command_flag) ++stats_.commands;
+  refresh(c);  // the link may have been encrypted since the last PDU
+  if (!robust_gate(pdu, c, r)) return;
 
   // A PDU longer than ATT_MTU breaks 3.2.8 (the client must size its
   // PDUs); answering it could exceed ATT_MTU too (Prepare Write echoes).
@@ -91,40 +113,72 @@ void GattServer::handle(byte_span pdu, ConnState& c, Respond r) {
       *decoded);
 }
 
+// ------------------------------------------------------------ robust caching
+bool GattServer::robust_gate(byte_span pdu, ConnState& c, const Respond& r) {
+  // Vol 3 Part G 2.5.2.1: only change-unaware clients that enabled robust
+  // caching are held back.
+  if (c.change_aware || !(c.client_features & client_feature_robust_caching)) return true;
+  const std::uint8_t op = pdu[0];
+  if (!expects_response(op)) return false;  // commands of a change-unaware client: ignored
+  // Reading the Database Hash by type is how the client catches up.
+  if (op == static_cast<std::uint8_t>(Opcode::read_by_type_req)) {
+    auto q = decode(pdu);
+    if (q && std::holds_alternative<ReadByTypeReq>(*q) &&
+        std::get<ReadByTypeReq>(*q).type == Uuid(database_hash_uuid)) {
+      become_change_aware(c);
+      return true;
+    }
+  }
+  if (c.out_of_sync_sent) {
+    // It has been told; this next request means it has acted on it.
+    become_change_aware(c);
+    return true;
+  }
+  c.out_of_sync_sent = true;
+  ++stats_.out_of_sync;
+  error(r, op, 0x0000, att_errc::database_out_of_sync);
+  return false;
+}
+
+const DbHash& GattServer::hash() {
+  if (!hash_) {
+    auto h = database_hash(db_);
+    if (!h) spdlog::error("gatt: AES-CMAC unavailable: Database Hash not computed");
+    hash_ = h.value_or(DbHash{});
+  }
+  return *hash_;
+}
+
 // ------------------------------------------------------------ permissions
-std::optional<att_errc> GattServer::check(const Attribute& a, ConnState& c, Access access) {
+std::optional<Refusal> GattServer::check(const Attribute& a, const ConnState& c, Access access,
+                                         std::optional<SecurityLevel> signed_level) const {
   const bool rd = access == Access::read;
   const std::uint16_t p = a.perms;
   if (!(p & (rd ? perm::read : perm::write)))
-    return rd ? att_errc::read_not_permitted : att_errc::write_not_permitted;
+    return Refusal{rd ? att_errc::read_not_permitted : att_errc::write_not_permitted};
   // Vol 3 Part C 10.3 / Part F 3.2.5: authentication before encryption.
-  const SecurityLevel level = c.level();
-  SecurityLevel needed = SecurityLevel::low;
-  att_errc err{};
-  if ((p & (rd ? perm::read_secure : perm::write_secure)) && level < SecurityLevel::fips) {
-    needed = SecurityLevel::fips;
-    err = att_errc::insufficient_authentication;
-  } else if ((p & (rd ? perm::read_authenticated : perm::write_authenticated)) && level < SecurityLevel::high) {
-    needed = SecurityLevel::high;
-    err = att_errc::insufficient_authentication;
-  } else if ((p & (rd ? perm::read_encrypted : perm::write_encrypted)) && level < SecurityLevel::medium) {
-    needed = SecurityLevel::medium;
-    err = att_errc::insufficient_encryption;
-  }
-  if (needed != SecurityLevel::low) {
-    // The client may retry once the link is encrypted: ask for it.
-    if (c.security) c.security->request(needed);
-    return err;
-  }
-  if (a.min_key_size && level >= SecurityLevel::medium && c.key_size() < a.min_key_size)
-    return att_errc::encryption_key_size_too_short;
+  const SecurityLevel level = signed_level ? std::max(*signed_level, c.level()) : c.level();
+  if ((p & (rd ? perm::read_secure : perm::write_secure)) && level < SecurityLevel::fips)
+    return Refusal{att_errc::insufficient_authentication, SecurityLevel::fips};
+  if ((p & (rd ? perm::read_authenticated : perm::write_authenticated)) && level < SecurityLevel::high)
+    return Refusal{att_errc::insufficient_authentication, SecurityLevel::high};
+  if ((p & (rd ? perm::read_encrypted : perm::write_encrypted)) && level < SecurityLevel::medium)
+    return Refusal{att_errc::insufficient_encryption, SecurityLevel::medium};
+  if (a.min_key_size && c.level() >= SecurityLevel::medium && c.key_size() < a.min_key_size)
+    return Refusal{att_errc::encryption_key_size_too_short};
   if (p & (rd ? perm::read_authorized : perm::write_authorized)) {
-    if (!authorize_ || !authorize_(c, a.handle, access)) return att_errc::insufficient_authorization;
+    if (!authorize_ || !authorize_(c, a.handle, access)) return Refusal{att_errc::insufficient_authorization};
   }
   return std::nullopt;
 }
 
 void GattServer::read_value(const Attribute& a, ConnState& c, std::uint16_t offset, ReadDone done) {
+  if (a.type == Uuid(database_hash_uuid)) {
+    const DbHash& h = hash();
+    become_change_aware(c);  // Part G 2.5.2.1: reading the hash
+    return done(bytes(h.begin(), h.end()));
+  }
+  if (a.type == Uuid(client_features_uuid)) return done(bytes{c.client_features});
   if (a.kind == AttrKind::cccd) {
     auto it = c.cccd.find(a.handle);
     const std::uint16_t v = it == c.cccd.end() ? 0 : it->second;
@@ -145,7 +199,7 @@ void GattServer::exchange_mtu(const ExchangeMtuReq& q, ConnState& c, const Respo
     c.mtu = std::max(default_mtu, std::min(q.client_rx_mtu, opts_.rx_mtu));
     c.mtu_exchanged = true;
   }
-  r(must_encode(ExchangeMtuRsp{opts_.rx_mtu}));
+  answer(r, static_cast<std::uint8_t>(Opcode::exchange_mtu_req), ExchangeMtuRsp{opts_.rx_mtu});
 }
 
 void GattServer::find_information(const FindInformationReq& q, ConnState& c, const Respond& r) {
@@ -164,7 +218,7 @@ void GattServer::find_information(const FindInformationReq& q, ConnState& c, con
     rsp.entries.push_back({a.handle, a.type});
     size += entry;
   }
-  r(must_encode(rsp));
+  answer(r, op, rsp);
 }
 
 void GattServer::find_by_type_value(const FindByTypeValueReq& q, ConnState& c, const Respond& r) {
@@ -183,7 +237,7 @@ void GattServer::find_by_type_value(const FindByTypeValueReq& q, ConnState& c, c
     size += 4;
   }
   if (rsp.entries.empty()) return error(r, op, q.start, att_errc::attribute_not_found);
-  r(must_encode(rsp));
+  answer(r, op, rsp);
 }
 
 void GattServer::read_by_group_type(const ReadByGroupTypeReq& q, ConnState& c, const Respond& r) {
@@ -204,7 +258,7 @@ void GattServer::read_by_group_type(const ReadByGroupTypeReq& q, ConnState& c, c
     rsp.entries.push_back({a.handle, a.end_group, std::move(v)});
   }
   if (rsp.entries.empty()) return error(r, op, q.start, att_errc::attribute_not_found);
-  r(must_encode(rsp));
+  answer(r, op, rsp);
 }
 
 // ------------------------------------------------------------ reads
@@ -222,6 +276,7 @@ void GattServer::read_by_type(const ReadByTypeReq& q, ConnState& c, Respond r) {
     ReadByTypeRsp rsp;
     std::size_t size = 2;
     std::optional<std::pair<std::uint16_t, att_errc>> err;
+    SecurityLevel raise = SecurityLevel::low;
   };
   auto st = std::make_shared<State>();
   const std::size_t max_value = std::min<std::size_t>(c.mtu - 4u, 253);
@@ -231,7 +286,10 @@ void GattServer::read_by_type(const ReadByTypeReq& q, ConnState& c, Respond r) {
       [this, cp, handles, st](std::size_t i, ReadDone done) {
         const Attribute* a = db_.find((*handles)[i]);
         if (!a) return done(tl::unexpected(att_errc::invalid_handle));
-        if (auto e = check(*a, *cp, Access::read)) return done(tl::unexpected(*e));
+        if (auto e = check(*a, *cp, Access::read)) {
+          if (st->rsp.entries.empty()) st->raise = e->needs;
+          return done(tl::unexpected(e->error));
+        }
         read_value(*a, *cp, 0, std::move(done));
       },
       [handles, st, max_value, cp](std::size_t i, ReadResult& res) {
@@ -249,8 +307,8 @@ void GattServer::read_by_type(const ReadByTypeReq& q, ConnState& c, Respond r) {
         return st->size + 2 + st->rsp.entries.front().value.size() <= cp->mtu;
       },
       [this, st, r = std::move(r)] {
-        if (st->err) return error(r, op, st->err->first, st->err->second);
-        r(must_encode(st->rsp));
+        if (st->err) return error(r, op, st->err->first, st->err->second, st->raise);
+        answer(r, op, st->rsp);
       });
 }
 
@@ -258,13 +316,13 @@ void GattServer::read(const ReadReq& q, ConnState& c, Respond r) {
   constexpr auto op = static_cast<std::uint8_t>(Opcode::read_req);
   const Attribute* a = db_.find(q.handle);
   if (!a) return error(r, op, q.handle, att_errc::invalid_handle);
-  if (auto e = check(*a, c, Access::read)) return error(r, op, q.handle, *e);
+  if (auto e = check(*a, c, Access::read)) return refuse(r, op, q.handle, *e);
   std::weak_ptr<int> alive = c.alive;
   ConnState* cp = &c;
   read_value(*a, c, 0, [this, alive, cp, h = q.handle, r = std::move(r)](ReadResult res) {
     if (alive.expired()) return;
     if (!res) return error(r, op, h, res.error());
-    r(must_encode(ReadRsp{take(*res, 0, cp->mtu - 1u)}));  // 3.4.4.4
+    answer(r, op, ReadRsp{take(*res, 0, cp->mtu - 1u)});  // 3.4.4.4
   });
 }
 
@@ -272,7 +330,7 @@ void GattServer::read_blob(const ReadBlobReq& q, ConnState& c, Respond r) {
   constexpr auto op = static_cast<std::uint8_t>(Opcode::read_blob_req);
   const Attribute* a = db_.find(q.handle);
   if (!a) return error(r, op, q.handle, att_errc::invalid_handle);
-  if (auto e = check(*a, c, Access::read)) return error(r, op, q.handle, *e);
+  if (auto e = check(*a, c, Access::read)) return refuse(r, op, q.handle, *e);
   std::weak_ptr<int> alive = c.alive;
   ConnState* cp = &c;
   read_value(*a, c, q.offset, [this, alive, cp, q, r = std::move(r)](ReadResult res) {
@@ -282,7 +340,7 @@ void GattServer::read_blob(const ReadBlobReq& q, ConnState& c, Respond r) {
     // in one Read Response (<= ATT_MTU-3) is not long.
     if (q.offset > res->size()) return error(r, op, q.handle, att_errc::invalid_offset);
     if (res->size() <= cp->mtu - 3u) return error(r, op, q.handle, att_errc::attribute_not_long);
-    r(must_encode(ReadBlobRsp{take(*res, q.offset, cp->mtu - 1u)}));
+    answer(r, op, ReadBlobRsp{take(*res, q.offset, cp->mtu - 1u)});
   });
 }
 
@@ -292,15 +350,19 @@ void GattServer::read_multiple(const std::vector<std::uint16_t>& hs, bool variab
   struct State {
     bytes out;  // Set Of Values, or Length Value Tuple List
     std::optional<std::pair<std::uint16_t, att_errc>> err;
+    SecurityLevel raise = SecurityLevel::low;
   };
   auto st = std::make_shared<State>();
   ConnState* cp = &c;
   detail::Sequence<ReadResult>::run(
       handles->size(), c.alive,
-      [this, cp, handles](std::size_t i, ReadDone done) {
+      [this, cp, handles, st](std::size_t i, ReadDone done) {
         const Attribute* a = db_.find((*handles)[i]);
         if (!a) return done(tl::unexpected(att_errc::invalid_handle));
-        if (auto e = check(*a, *cp, Access::read)) return done(tl::unexpected(*e));
+        if (auto e = check(*a, *cp, Access::read)) {
+          st->raise = e->needs;
+          return done(tl::unexpected(e->error));
+        }
         read_value(*a, *cp, 0, std::move(done));
       },
       [handles, st, variable](std::size_t i, ReadResult& res) {
@@ -321,72 +383,14 @@ void GattServer::read_multiple(const std::vector<std::uint16_t>& hs, bool variab
         return true;
       },
       [this, st, op, cp, variable, r = std::move(r)] {
-        if (st->err) return error(r, op, st->err->first, st->err->second);
+        if (st->err) return error(r, op, st->err->first, st->err->second, st->raise);
         const std::size_t max = cp->mtu - 1u;
         if (st->out.size() > max) st->out.resize(max);
         bytes pdu{static_cast<std::uint8_t>(variable ? Opcode::read_multiple_variable_rsp
                                                      : Opcode::read_multiple_rsp)};
         pdu.insert(pdu.end(), st->out.begin(), st->out.end());
-        r(std::move(pdu));
+        r(Response{std::move(pdu)});
       });
-}
-
-// ------------------------------------------------------------ connections
-void GattServer::connect(ConnState& c) {
-  conns_.insert(&c);
-  if (c.bonded && store_) {
-    for (auto [h, v] : store_->load(c.peer, c.peer_type)) {
-      const Attribute* a = db_.find(h);
-      if (a && a->kind == AttrKind::cccd) c.cccd[h] = v;
-    }
-  }
-  auto owed = owed_.find({c.peer, c.peer_type});
-  if (owed != owed_.end()) {
-    if (c.bonded && owed->second) {
-      c.service_changed_pending = owed->second;
-      send_service_changed(c);
-    }
-    owed_.erase(owed);
-  }
-}
-
-void GattServer::disconnect(ConnState& c) {
-  conns_.erase(&c);
-  if (c.bonded) owed_[{c.peer, c.peer_type}] = c.service_changed_pending;
-  c.prepared.clear();
-  c.prepared_bytes = 0;
-}
-
-void GattServer::on_db_change(std::uint16_t start, std::uint16_t end) {
-  for (auto& [peer, owed] : owed_)
-    owed = owed ? std::make_pair(std::min(owed->first, start), std::max(owed->second, end)) : std::make_pair(start, end);
-  std::vector<ConnState*> conns(conns_.begin(), conns_.end());  // never call out while iterating
-  for (ConnState* c : conns) {
-    auto& p = c->service_changed_pending;
-    p = p ? std::make_pair(std::min(p->first, start), std::max(p->second, end)) : std::make_pair(start, end);
-    send_service_changed(*c);
-  }
-}
-
-void GattServer::send_service_changed(ConnState& c) {
-  // Vol 3 Part G 7.1: the value is the affected range, start then end.
-  const std::uint16_t h = db_.find_type(Uuid(service_changed_uuid));
-  if (!h || !c.service_changed_pending) return;
-  if (!(subscription(c, h) & cccd_indicate)) {
-    // Not subscribed now: bonded clients are owed it (they may subscribe
-    // before the next change); others rediscover on their own.
-    if (!c.bonded) c.service_changed_pending.reset();
-    return;
-  }
-  auto [s, e] = *c.service_changed_pending;
-  c.service_changed_pending.reset();
-  if (indicate_) {
-    bytes v;
-    ByteWriter w(v);
-    w.u16(s);
-    w.u16(e);
-    indicate_(c, h, std::move(v));
-  }
 }
 
 std::uint16_t GattServer::subscription(const ConnState& c, std::uint16_t value_handle) const {
@@ -404,8 +408,9 @@ std::optional<bytes> GattServer::notification(const ConnState& c, std::uint16_t 
                                               bool indication) const {
   if (!(subscription(c, value_handle) & (indication ? cccd_indicate : cccd_notify))) return std::nullopt;
   bytes v(value.begin(), value.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(value.size(), c.mtu - 3u)));
-  return indication ? must_encode(HandleValueInd{value_handle, std::move(v)})
-                    : must_encode(HandleValueNtf{value_handle, std::move(v)});
+  auto pdu = indication ? encode(HandleValueInd{value_handle, std::move(v)}) : encode(HandleValueNtf{value_handle, std::move(v)});
+  if (!pdu) return std::nullopt;
+  return std::move(*pdu);
 }
 
 }  // namespace bcms::att

@@ -15,21 +15,41 @@
 //    requests Request Not Supported, unknown commands are dropped (3.3).
 //  * Permissions (Vol 3 Part F 3.2.5, Part C 10.3): access, encryption,
 //    authentication (MITM), Secure Connections, key size, authorization
-//    callback.  When encryption or authentication is missing the server
-//    also asks LinkSecurity to raise the level so that the client may retry.
-//  * CCCDs are per connection (ConnState::cccd), persisted for bonded
-//    peers through CccdStore.  A database change produces Service Changed
-//    (Vol 3 Part G 7.1) indications to connected subscribers through the
-//    indicate sink, and is remembered for bonded peers that are away until
-//    they reconnect (in memory, for the life of the server).
+//    callback.  check() is pure: it says which error and which security
+//    level a request lacks; the level travels with the error response
+//    (Response::raise_to) and the bearer raises security once that
+//    response has been sent (bearer.hpp).
+//  * Every request gets exactly one answer: an answer that cannot be
+//    encoded (an internal failure) becomes Unlikely Error and is logged.
+//  * CCCDs are per connection (ConnState::cccd).  For bonded clients the
+//    server keeps a ClientRecord (client_store.hpp) through a ClientStore:
+//    CCCDs, the Service Changed subscription, Client Supported Features,
+//    the database hash the client knows and its SignCounter.  The record's
+//    CCCDs are applied only once the link is encrypted (a device spoofing
+//    a bonded address gets nothing of it, and what it writes is not
+//    stored), and only when the database is the one they were written for.
+//  * Robust caching (Vol 3 Part G 2.5.2): the Generic Attribute service
+//    carries Database Hash (0x2B2A, Part G 7.3) and Client Supported
+//    Features (0x2B29, 7.2).  A bonded client that reconnects after the
+//    database changed (its stored hash differs, across restarts too) is
+//    change-unaware: it is owed a Service Changed indication for the whole
+//    range, and when it enabled robust caching its first request is
+//    answered Database Out Of Sync (its commands are ignored) until it
+//    reads the Database Hash, confirms the indication or sends the next
+//    request.  A database change while clients are connected indicates
+//    Service Changed to them.
 //  * Prepared writes (Vol 3 Part F 3.4.6) are queued per connection with
 //    limits on entries and bytes (Prepare Queue Full beyond them);
 //    Execute Write merges contiguous parts of one attribute into a single
-//    write and validates offsets and lengths before writing anything.
-//  * Signed writes (3.4.5.4) are verified with the peer's CSRK (AES-CMAC,
-//    src/att/signing.hpp) and a strictly increasing SignCounter; without a
-//    CSRK, with a bad MAC, or on a characteristic without the
-//    Authenticated Signed Writes property they are dropped and counted.
+//    write and validates every entry (offsets, lengths, the attribute's
+//    WriteCheck) before writing anything.
+//  * Signed writes (3.4.5.4) need the peer's CSRK (AES-CMAC,
+//    src/att/signing.hpp), a SignCounter not below the lowest acceptable
+//    one (persisted for bonded peers), the Authenticated Signed Writes
+//    property and the attribute's write permissions (a valid signature
+//    counts as an encrypted link, as an authenticated one only when the
+//    CSRK came from authenticated pairing, Vol 3 Part C 10.4.2).  Failures
+//    are dropped and counted.
 #pragma once
 
 #include <cstdint>
@@ -39,19 +59,12 @@
 #include <set>
 
 #include "protocol/att/pdu.hpp"
+#include "src/att/client_store.hpp"
 #include "src/att/conn_state.hpp"
 #include "src/att/gatt_db.hpp"
+#include "src/att/roles.hpp"
 
 namespace bcms::att {
-
-/// Where CCCD values of bonded peers are kept (the storage module
-/// implements it; Core v5.4 Vol 3 Part G 3.3.3.3).
-class CccdStore {
- public:
-  virtual ~CccdStore() = default;
-  virtual std::map<std::uint16_t, std::uint16_t> load(const Address& peer, AddressType type) = 0;
-  virtual void store(const Address& peer, AddressType type, std::uint16_t handle, std::uint16_t value) = 0;
-};
 
 struct ServerOptions {
   std::uint16_t rx_mtu = max_mtu;            // our Server Rx MTU (Vol 3 Part F 3.4.2.2)
@@ -66,21 +79,32 @@ struct ServerStats {
   std::uint64_t malformed = 0;             // PDUs that failed to decode
   std::uint64_t dropped_commands = 0;      // commands refused (permissions, unknown, ...)
   std::uint64_t signed_writes_rejected = 0;
+  std::uint64_t internal_errors = 0;       // answers that could not be encoded
+  std::uint64_t out_of_sync = 0;           // Database Out Of Sync answers
+  std::uint64_t stale_cccds_dropped = 0;   // stored for another database
 };
 
-class GattServer {
+/// Why check() refuses an access: the error, and the security level that
+/// would allow it (low when raising security would not help).
+struct Refusal {
+  att_errc error;
+  SecurityLevel needs = SecurityLevel::low;
+};
+
+class GattServer final : public ServerRole {
  public:
-  using Respond = std::function<void(bytes)>;
   using Authorize = std::function<bool(const ConnState&, std::uint16_t handle, Access)>;
-  using IndicateSink = std::function<void(ConnState&, std::uint16_t value_handle, bytes value)>;
+  /// Sends an indication; `confirmed` runs on the confirmation or failure.
+  using IndicateSink = std::function<void(ConnState&, std::uint16_t value_handle, bytes value,
+                                          std::function<void(std::error_code)> confirmed)>;
 
   explicit GattServer(GattDb& db, ServerOptions opts = {});
-  ~GattServer();
+  ~GattServer() override;
   GattServer(const GattServer&) = delete;
   GattServer& operator=(const GattServer&) = delete;
 
   /// Handles one PDU from a client.  See the overview.
-  void handle(byte_span pdu, ConnState& conn, Respond respond);
+  void handle(byte_span pdu, ConnState& conn, Respond respond) override;
   /// Synchronous form: the response, or empty when there is none (a
   /// command) or it will come later (an asynchronous handler; it is then
   /// dropped, so use this only with synchronous databases).
@@ -89,12 +113,23 @@ class GattServer {
   /// including unknown opcodes without the Command Flag (3.3.1, 3.4.9).
   [[nodiscard]] static bool expects_response(std::uint8_t opcode) noexcept;
 
-  /// Connection lifecycle: loads bonded CCCDs, sends owed Service Changed.
-  void connect(ConnState& conn);
-  void disconnect(ConnState& conn);
+  /// Connection lifecycle: loads a bonded client's record, decides whether
+  /// it is change-aware, restores what it may (see the overview).
+  void connect(ConnState& conn) override;
+  void disconnect(ConnState& conn) override;
+  /// The link's security may have changed: a bonded client on an
+  /// encrypted link gets its stored CCCDs and owed Service Changed.  Also
+  /// done on every request; call it before pushing values.
+  void security_changed(ConnState& conn) override { refresh(conn); }
+  void refresh(ConnState& conn);
+  /// The peer of `conn` bonded during the connection: from now on its
+  /// record is kept (with what it configured so far).
+  void bonded(ConnState& conn);
+  /// The Database Hash of the current database.
+  [[nodiscard]] const DbHash& hash();
   [[nodiscard]] const std::set<ConnState*>& connections() const noexcept { return conns_; }
 
-  void set_cccd_store(CccdStore* store) noexcept { store_ = store; }
+  void set_client_store(ClientStore* store) noexcept { store_ = store; }
   void set_authorizer(Authorize a) { authorize_ = std::move(a); }
   /// Where Service Changed indications go (the bearer owner).
   void set_indicate_sink(IndicateSink s) { indicate_ = std::move(s); }
@@ -110,15 +145,31 @@ class GattServer {
   [[nodiscard]] const ServerOptions& options() const noexcept { return opts_; }
   [[nodiscard]] GattDb& db() noexcept { return db_; }
 
+  /// Whether `conn` may access `a` (pure: no side effect).  `signed_level`
+  /// is the level a verified signature stands for (signed writes).
+  [[nodiscard]] std::optional<Refusal> check(const Attribute& a, const ConnState& conn, Access access,
+                                             std::optional<SecurityLevel> signed_level = std::nullopt) const;
+
   // Internal helpers shared by the request handlers (gatt_server*.cpp).
-  std::optional<att_errc> check(const Attribute& a, ConnState& conn, Access access);
   void read_value(const Attribute& a, ConnState& conn, std::uint16_t offset, ReadDone done);
   void write_value(Attribute& a, ConnState& conn, std::uint16_t offset, byte_span value, WriteDone done);
 
  private:
   void on_db_change(std::uint16_t start, std::uint16_t end);
   void send_service_changed(ConnState& conn);
-  void error(const Respond& r, std::uint8_t op, std::uint16_t handle, att_errc e);
+  void become_change_aware(ConnState& conn);
+  void save(const ConnState& conn);
+  bool robust_gate(byte_span pdu, ConnState& c, const Respond& r);
+  [[nodiscard]] std::uint16_t service_changed_handle() const;
+  void answer(const Respond& r, std::uint8_t op, const Pdu& p);
+  void error(const Respond& r, std::uint8_t op, std::uint16_t handle, att_errc e,
+             SecurityLevel raise = SecurityLevel::low);
+  void refuse(const Respond& r, std::uint8_t op, std::uint16_t handle, const Refusal& why) {
+    error(r, op, handle, why.error, why.needs);
+  }
+  WriteResult write_client_features(ConnState& c, std::uint16_t offset, byte_span value);
+  [[nodiscard]] std::optional<att_errc> check_write_value(const Attribute& a, const ConnState& c,
+                                                          std::uint16_t offset, std::size_t len) const;
 
   // Requests (gatt_server.cpp: discovery and reads).
   void exchange_mtu(const ExchangeMtuReq& q, ConnState& c, const Respond& r);
@@ -139,24 +190,35 @@ class GattServer {
   GattDb& db_;
   ServerOptions opts_;
   ServerStats stats_;
-  CccdStore* store_ = nullptr;
+  ClientStore* store_ = nullptr;
   Authorize authorize_;
   IndicateSink indicate_;
   std::set<ConnState*> conns_;
-  /// Bonded peers seen and now away, with the Service Changed range owed.
-  std::map<std::pair<Address, AddressType>, std::optional<std::pair<std::uint16_t, std::uint16_t>>> owed_;
+  std::optional<DbHash> hash_;  // cached; reset by a database change
 };
 
 /// Generic Access (0x1800: Device Name 0x2A00, Appearance 0x2A01) and
-/// Generic Attribute (0x1801: Service Changed 0x2A05 with its CCCD)
-/// services (Vol 3 Part C 12, Part G 7).  Add them first: clients expect
-/// them at the start of the database.
+/// Generic Attribute (0x1801: Service Changed 0x2A05 with its CCCD, Client
+/// Supported Features 0x2B29, Database Hash 0x2B2A) services (Vol 3 Part C
+/// 12, Part G 7).  Add them first: clients expect them at the start of the
+/// database, and their handles stay the same whatever follows.
 struct CoreServiceHandles {
   std::uint16_t device_name = 0;
   std::uint16_t appearance = 0;
   std::uint16_t service_changed = 0;
   std::uint16_t service_changed_cccd = 0;
+  std::uint16_t client_features = 0;
+  std::uint16_t database_hash = 0;
 };
-CoreServiceHandles add_core_services(GattDb& db, std::string device_name, std::uint16_t appearance);
+inline constexpr std::uint16_t service_changed_uuid = 0x2A05;
+inline constexpr std::uint16_t client_features_uuid = 0x2B29;
+inline constexpr std::uint16_t database_hash_uuid = 0x2B2A;
+/// Client Supported Features bits (Vol 3 Part G 7.2).
+inline constexpr std::uint8_t client_feature_robust_caching = 0x01;
+inline constexpr std::uint8_t client_features_known = 0x07;  // robust caching, EATT, multiple notifications
+/// `robust_caching` false leaves out Client Supported Features and Database
+/// Hash (a server without robust caching, Part G 2.5.2).
+CoreServiceHandles add_core_services(GattDb& db, std::string device_name, std::uint16_t appearance,
+                                     bool robust_caching = true);
 
 }  // namespace bcms::att

@@ -1,44 +1,61 @@
 #include "src/att/link_security.hpp"
 
-#include <sys/socket.h>
-
-#include <cerrno>
+#include <asio/error.hpp>
+#include <asio/post.hpp>
 
 namespace bcms::att {
-namespace {
-
-// From the kernel's include/net/bluetooth/bluetooth.h (no libbluetooth).
-constexpr int sol_bluetooth = 274;
-constexpr int bt_security_opt = 4;
-struct bt_security {
-  std::uint8_t level;
-  std::uint8_t key_size;
-};
-
-bool get(int fd, bt_security& s) {
-  socklen_t len = sizeof(s);
-  return ::getsockopt(fd, sol_bluetooth, bt_security_opt, &s, &len) == 0;
-}
-
-}  // namespace
 
 SecurityLevel SocketLinkSecurity::level() const {
-  bt_security s{};
-  if (!get(fd_, s)) return SecurityLevel::low;
-  return static_cast<SecurityLevel>(s.level > 4 ? 4 : s.level);
+  auto s = l2cap::get_security(fd_);
+  return s ? s->level : SecurityLevel::low;
 }
 
 std::uint8_t SocketLinkSecurity::key_size() const {
-  bt_security s{};
-  if (!get(fd_, s) || s.level < static_cast<std::uint8_t>(SecurityLevel::medium)) return 0;
-  return s.key_size;
+  auto s = l2cap::get_security(fd_);
+  return s ? s->key_size : 0;
 }
 
-std::error_code SocketLinkSecurity::request(SecurityLevel wanted) {
-  bt_security s{static_cast<std::uint8_t>(wanted), 0};
-  if (::setsockopt(fd_, sol_bluetooth, bt_security_opt, &s, sizeof(s)) != 0)
-    return {errno, std::system_category()};
-  return {};
+void SocketLinkSecurity::raise(l2cap::Socket& socket, SecurityLevel wanted, Done done) {
+  if (std::error_code ec = l2cap::set_security(fd_, wanted)) {
+    asio::post(socket.get_executor(), [ec, done = std::move(done)] { done(ec); });
+    return;
+  }
+  // The kernel holds the channel in BT_CONFIG (not writable) until the
+  // link is encrypted; writable again means the level changed.
+  socket.async_wait(asio::socket_base::wait_write, [this, wanted, done = std::move(done)](std::error_code ec) {
+    if (!ec && level() < wanted) ec = std::make_error_code(std::errc::permission_denied);
+    done(ec);
+  });
+}
+
+void StaticLinkSecurity::raise(l2cap::Socket& socket, SecurityLevel wanted, Done done) {
+  if (on_request) on_request();
+  requests.push_back(wanted);
+  switch (on_raise) {
+    case OnRaise::grant:
+      level_ = wanted;
+      if (key_size_ == 0) key_size_ = 16;
+      asio::post(socket.get_executor(), [done = std::move(done)] { done({}); });
+      return;
+    case OnRaise::refuse:
+      asio::post(socket.get_executor(),
+                 [done = std::move(done)] { done(std::make_error_code(std::errc::permission_denied)); });
+      return;
+    case OnRaise::hold:
+      held_ = std::move(done);
+      return;
+  }
+}
+
+void StaticLinkSecurity::complete(std::error_code ec) {
+  if (!held_) return;
+  auto done = std::move(held_);
+  held_ = nullptr;
+  if (!ec) {
+    level_ = requests.empty() ? level_ : requests.back();
+    if (key_size_ == 0) key_size_ = 16;
+  }
+  done(ec);
 }
 
 }  // namespace bcms::att

@@ -6,8 +6,8 @@ namespace bcms::att {
 
 Peripheral::Peripheral(asio::io_context& io, PeripheralOptions opts)
     : io_(io), opts_(std::move(opts)), server_(db_, opts_.server) {
-  server_.set_indicate_sink([this](ConnState& c, std::uint16_t h, bytes v) {
-    if (auto b = bearer(c.id)) b->send_indication(h, std::move(v), nullptr);
+  server_.set_indicate_sink([this](ConnState& c, std::uint16_t h, bytes v, std::function<void(std::error_code)> done) {
+    if (auto b = bearer(c.id)) b->send_indication(h, std::move(v), std::move(done));
   });
 }
 
@@ -31,7 +31,7 @@ void Peripheral::add(Service& s) { services_.push_back(&s); }
 
 void Peripheral::register_services() {
   if (!core_registered_) {
-    core_ = add_core_services(db_, opts_.name, opts_.appearance);
+    core_ = add_core_services(db_, opts_.name, opts_.appearance, opts_.robust_caching);
     core_registered_ = true;
   }
   for (Service* s : services_)
@@ -43,18 +43,17 @@ void Peripheral::set_name(std::string name) {
   if (Attribute* a = db_.find(core_.device_name)) a->value.assign(opts_.name.begin(), opts_.name.end());
 }
 
-ConnId Peripheral::attach(AttBearer::Socket socket, const Address& peer, AddressType type,
-                          std::unique_ptr<LinkSecurity> security, bool bonded) {
+ConnId Peripheral::attach(AttBearer::Socket socket, const Peer& peer, std::unique_ptr<LinkSecurity> security,
+                          bool bonded) {
   const ConnId id = next_id_++;
   ConnState st;
   st.id = id;
   st.peer = peer;
-  st.peer_type = type;
   st.bonded = bonded;
   st.security = security.get();
   auto b = AttBearer::create(std::move(socket), server_, std::move(st), opts_.bearer);
   links_[id] = Link{b, std::move(security)};
-  const Connection conn{id, peer, type};
+  const Connection conn{id, peer};
   std::weak_ptr<int> alive = alive_;
   b->on_closed([this, alive, conn](std::error_code ec) {
     if (alive.expired()) return;
@@ -89,7 +88,7 @@ std::shared_ptr<AttBearer> Peripheral::bearer(ConnId id) const {
 std::optional<Connection> Peripheral::connection(ConnId id) const {
   auto b = bearer(id);
   if (!b) return std::nullopt;
-  return Connection{id, b->state().peer, b->state().peer_type};
+  return Connection{id, b->state().peer};
 }
 
 }  // namespace bcms::att

@@ -32,6 +32,9 @@ namespace bcms::att {
 struct PeripheralOptions {
   std::string name = "bcms";
   std::uint16_t appearance = 0x0000;  // Unknown
+  /// Serve Client Supported Features and Database Hash (robust caching,
+  /// Core v5.4 Vol 3 Part G 2.5.2) in the Generic Attribute service.
+  bool robust_caching = true;
   ServerOptions server{};
   AttBearer::Options bearer{};
 };
@@ -52,8 +55,8 @@ class Peripheral {
 
   /// Starts serving a client on an accepted socket.  `security` may be
   /// null (an unencrypted link that cannot be raised).
-  ConnId attach(AttBearer::Socket socket, const Address& peer, AddressType type,
-                std::unique_ptr<LinkSecurity> security, bool bonded = false);
+  ConnId attach(AttBearer::Socket socket, const Peer& peer, std::unique_ptr<LinkSecurity> security,
+                bool bonded = false);
   void disconnect(ConnId id);
   [[nodiscard]] std::vector<ConnId> connections() const;
   [[nodiscard]] std::shared_ptr<AttBearer> bearer(ConnId id) const;

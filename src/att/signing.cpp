@@ -13,13 +13,14 @@ Key128 reversed(const Key128& k) {
   return r;
 }
 
-std::array<std::uint8_t, 8> mac64_le(const Key128& csrk_le, byte_span message, std::uint32_t counter) {
+std::optional<std::array<std::uint8_t, 8>> mac64_le(const Key128& csrk_le, byte_span message, std::uint32_t counter,
+                                                    CmacFn cmac) {
   // m || SignCounter, little-endian on the wire; reversed for AES-CMAC.
   bytes m(message.begin(), message.end());
   for (int i = 0; i < 4; ++i) m.push_back(static_cast<std::uint8_t>(counter >> (8 * i)));
   bytes m_be(m.rbegin(), m.rend());
   Key128 mac{};
-  if (!aes_cmac(reversed(csrk_le), m_be, mac)) mac.fill(0xFF);  // never equals a real MAC check by chance: see verify
+  if (!cmac || !cmac(reversed(csrk_le), m_be, mac)) return std::nullopt;
   // MAC = MSB_64(CMAC), sent least significant octet first.
   std::array<std::uint8_t, 8> out{};
   for (std::size_t i = 0; i < 8; ++i) out[i] = mac[7 - i];
@@ -44,22 +45,24 @@ bool aes_cmac(const Key128& key, byte_span msg, Key128& mac) {
   return ok;
 }
 
-std::array<std::uint8_t, 12> att_signature(const Key128& csrk_le, byte_span message, std::uint32_t counter) {
-  std::array<std::uint8_t, 12> sig{};
+std::optional<Signature> att_signature(const Key128& csrk_le, byte_span message, std::uint32_t counter, CmacFn cmac) {
+  auto mac = mac64_le(csrk_le, message, counter, cmac);
+  if (!mac) return std::nullopt;
+  Signature sig{};
   for (int i = 0; i < 4; ++i) sig[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(counter >> (8 * i));
-  auto mac = mac64_le(csrk_le, message, counter);
-  for (std::size_t i = 0; i < 8; ++i) sig[4 + i] = mac[i];
+  for (std::size_t i = 0; i < 8; ++i) sig[4 + i] = (*mac)[i];
   return sig;
 }
 
-bool verify_att_signature(const Key128& csrk_le, byte_span message, const std::array<std::uint8_t, 12>& signature) {
+bool verify_att_signature(const Key128& csrk_le, byte_span message, const Signature& signature, CmacFn cmac) {
   const std::uint32_t counter = static_cast<std::uint32_t>(signature[0]) |
                                 (static_cast<std::uint32_t>(signature[1]) << 8) |
                                 (static_cast<std::uint32_t>(signature[2]) << 16) |
                                 (static_cast<std::uint32_t>(signature[3]) << 24);
-  auto mac = mac64_le(csrk_le, message, counter);
+  auto mac = mac64_le(csrk_le, message, counter, cmac);
+  if (!mac) return false;  // fail closed
   std::uint8_t diff = 0;
-  for (std::size_t i = 0; i < 8; ++i) diff |= static_cast<std::uint8_t>(mac[i] ^ signature[4 + i]);
+  for (std::size_t i = 0; i < 8; ++i) diff |= static_cast<std::uint8_t>((*mac)[i] ^ signature[4 + i]);
   return diff == 0;
 }
 

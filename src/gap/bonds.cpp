@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <asio/post.hpp>
+
 #include "gen/mgmt_types.hpp"
 #include "src/gap/mgmt_call.hpp"
 
@@ -24,12 +26,15 @@ BondManager::BondManager(MgmtChannel& ch, std::uint16_t index, storage::Storage&
   refresh();
 }
 
-BondManager::~BondManager() { alive_.reset(); }
+BondManager::~BondManager() {
+  flush();
+  alive_.reset();
+}
 
 void BondManager::refresh() {
   bonded_.clear();
   if (auto ltks = store_.ltks(local_)) {
-    for (const auto& k : *ltks) bonded_.insert({k.peer.addr, k.peer.type});
+    for (const auto& k : *ltks) bonded_.insert(k.peer);
   } else {
     ++stats_.storage_errors;
     spdlog::error("bonds: reading LTKs failed: {} ({})", ltks.error().message(), store_.last_error_detail());
@@ -73,24 +78,20 @@ asio::awaitable<std::error_code> BondManager::load_into_kernel() {
   co_return std::error_code{};
 }
 
-bool BondManager::bonded(const Address& peer, AddressType type) const { return bonded_.count({peer, type}) != 0; }
+bool BondManager::bonded(const Peer& peer) const { return bonded_.count(peer) != 0; }
 
-std::vector<storage::Peer> BondManager::peers() const {
-  std::vector<storage::Peer> out;
-  for (const auto& [a, t] : bonded_) out.push_back({a, t});
-  return out;
-}
+std::vector<storage::Peer> BondManager::peers() const { return {bonded_.begin(), bonded_.end()}; }
 
-std::optional<storage::Key128> BondManager::remote_csrk(const Address& peer, AddressType type) {
+std::optional<BondManager::Csrk> BondManager::remote_csrk(const Peer& peer) {
   auto keys = store_.csrks(local_);
   if (!keys) return std::nullopt;
   for (const auto& k : *keys)
-    if (k.peer == storage::Peer{peer, type} && k.remote()) return k.value;
+    if (k.peer == peer && k.remote()) return Csrk{k.value, (k.key_type & 0x02) != 0};
   return std::nullopt;
 }
 
 void BondManager::stored(const storage::Peer& peer) {
-  const bool first = bonded_.insert({peer.addr, peer.type}).second;
+  const bool first = bonded_.insert(peer).second;
   if (first) {
     auto dev = store_.device(local_, peer);
     storage::Device d = dev && *dev ? **dev : storage::Device{peer, {}, false, false, {}};
@@ -147,25 +148,60 @@ void BondManager::on_unpair(byte_span p) {
   auto ev = DeviceUnpairedEvent::decode(p);
   if (!ev) return;
   const storage::Peer peer{ev->address, ev->address_type};
+  dirty_.erase(peer);
   check(store_.remove_bond(local_, peer), "unpair");
-  bonded_.erase({peer.addr, peer.type});
+  bonded_.erase(peer);
   spdlog::info("hci{}: {} unpaired: keys and CCCDs removed", index_, peer.addr.to_string());
   if (on_unpaired_) on_unpaired_(peer);
 }
 
-std::map<std::uint16_t, std::uint16_t> BondManager::load(const Address& peer, AddressType type) {
-  std::map<std::uint16_t, std::uint16_t> out;
-  auto rows = store_.cccds(local_, storage::Peer{peer, type});
-  if (!rows) {
+std::optional<att::ClientRecord> BondManager::load(const Peer& peer) {
+  if (auto it = dirty_.find(peer); it != dirty_.end()) return it->second;
+  auto row = store_.gatt_client(local_, peer);
+  if (!row) {
     ++stats_.storage_errors;
-    return out;
+    spdlog::error("bonds: reading the GATT record of {} failed: {}", peer.to_string(), row.error().message());
+    return std::nullopt;
   }
-  for (const auto& c : *rows) out[c.handle] = c.value;
-  return out;
+  if (!*row) return std::nullopt;
+  att::ClientRecord r;
+  r.db_hash = (*row)->db_hash;
+  r.service_changed = (*row)->service_changed;
+  r.features = (*row)->features;
+  r.sign_counter = (*row)->sign_counter;
+  for (const auto& c : (*row)->cccds) r.cccds[c.handle] = c.value;
+  return r;
 }
 
-void BondManager::store(const Address& peer, AddressType type, std::uint16_t handle, std::uint16_t value) {
-  check(store_.store_cccd(local_, storage::Peer{peer, type}, handle, value), "CCCD");
+void BondManager::save(const Peer& peer, const att::ClientRecord& record) {
+  if (!bonded(peer)) return;  // only bonded clients have a record
+  dirty_[peer] = record;
+  if (flush_posted_) return;
+  flush_posted_ = true;
+  std::weak_ptr<int> alive = alive_;
+  asio::post(ch_.get_executor(), [this, alive] {
+    if (!alive.expired()) flush();
+  });
+}
+
+void BondManager::flush() {
+  flush_posted_ = false;
+  if (dirty_.empty()) return;
+  std::vector<storage::GattClient> rows;
+  for (const auto& [peer, r] : dirty_) {
+    storage::GattClient c;
+    c.peer = peer;
+    c.db_hash = r.db_hash;
+    c.service_changed = r.service_changed;
+    c.features = r.features;
+    c.sign_counter = r.sign_counter;
+    for (auto [h, v] : r.cccds) c.cccds.push_back({h, v});
+    rows.push_back(std::move(c));
+  }
+  if (!check(store_.store_gatt_clients(local_, rows), "GATT client records")) return;  // kept dirty: retried
+  ++stats_.client_commits;
+  stats_.client_records += rows.size();
+  dirty_.clear();
 }
 
 }  // namespace bcms::gap

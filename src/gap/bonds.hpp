@@ -15,9 +15,14 @@
 //    (Vol 4 Part E 7.7.65.5): the bond survives restarts without pairing
 //    again.
 //  * Device Unpaired (0x0016) removes the peer's keys and CCCDs.
-//  * CCCD persistence (Vol 3 Part G 3.3.3.3: a bonded client's
-//    configuration survives reconnections): the GATT server's CccdStore is
-//    implemented here over storage for bonded peers.
+//  * What the GATT server keeps per bonded client (CCCDs, Service Changed
+//    subscription, database hash, Client Supported Features, SignCounter:
+//    src/att/client_store.hpp) is stored here: the server's ClientStore.
+//    Saves are batched: records changed during one loop turn are committed
+//    together by one transaction posted to the loop, after the ATT
+//    response has gone out (the decision is written next to the storage
+//    code, src/storage/gatt_clients.cpp).  load() sees saves not yet
+//    committed.
 //  * Records belong to the local controller's public address (stable,
 //    unlike the controller index).
 #pragma once
@@ -39,7 +44,7 @@
 
 namespace bcms::gap {
 
-class BondManager final : public att::CccdStore {
+class BondManager final : public att::ClientStore {
  public:
   /// `store` is borrowed and must outlive the manager.
   BondManager(mgmt::MgmtChannel& ch, std::uint16_t index, storage::Storage& store, const Address& local);
@@ -51,19 +56,26 @@ class BondManager final : public att::CccdStore {
   /// (even when empty: the kernel's lists are replaced).
   asio::awaitable<std::error_code> load_into_kernel();
 
-  [[nodiscard]] bool bonded(const Address& peer, AddressType type) const;
+  [[nodiscard]] bool bonded(const Peer& peer) const;
   [[nodiscard]] std::vector<storage::Peer> peers() const;
-  /// The peer's remote CSRK (for signed writes), if stored.
-  [[nodiscard]] std::optional<storage::Key128> remote_csrk(const Address& peer, AddressType type);
+  /// The peer's remote CSRK (for signed writes), if stored, and whether it
+  /// came from authenticated pairing (key types 0x02/0x03).
+  struct Csrk {
+    Key128 key{};
+    bool authenticated = false;
+  };
+  [[nodiscard]] std::optional<Csrk> remote_csrk(const Peer& peer);
 
   /// Called after a peer's first stored key (the peer became bonded), and
   /// after every stored key (`first` false for the following ones).
   void on_bonded(std::function<void(const storage::Peer&, bool first)> cb) { on_bonded_ = std::move(cb); }
   void on_unpaired(std::function<void(const storage::Peer&)> cb) { on_unpaired_ = std::move(cb); }
 
-  // att::CccdStore
-  std::map<std::uint16_t, std::uint16_t> load(const Address& peer, AddressType type) override;
-  void store(const Address& peer, AddressType type, std::uint16_t handle, std::uint16_t value) override;
+  // att::ClientStore
+  std::optional<att::ClientRecord> load(const Peer& peer) override;
+  void save(const Peer& peer, const att::ClientRecord& record) override;
+  /// Commits saved records now (also done after each loop turn that saved).
+  void flush();
 
   struct Stats {
     std::uint64_t ltks_stored = 0;
@@ -71,6 +83,8 @@ class BondManager final : public att::CccdStore {
     std::uint64_t csrks_stored = 0;
     std::uint64_t not_stored = 0;  // Store_Hint 0
     std::uint64_t storage_errors = 0;
+    std::uint64_t client_commits = 0;   // transactions of client records
+    std::uint64_t client_records = 0;   // records written by them
   };
   [[nodiscard]] const Stats& stats() const noexcept { return stats_; }
   [[nodiscard]] const Address& local() const noexcept { return local_; }
@@ -88,7 +102,9 @@ class BondManager final : public att::CccdStore {
   std::uint16_t index_;
   storage::Storage& store_;
   Address local_;
-  std::set<std::pair<Address, AddressType>> bonded_;
+  std::set<Peer> bonded_;
+  std::map<Peer, att::ClientRecord> dirty_;  // saved, not yet committed
+  bool flush_posted_ = false;
   Stats stats_;
   std::function<void(const storage::Peer&, bool)> on_bonded_;
   std::function<void(const storage::Peer&)> on_unpaired_;

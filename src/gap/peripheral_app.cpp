@@ -5,6 +5,7 @@
 #include "gen/mgmt_types.hpp"
 #include "protocol/mgmt/status.hpp"
 #include "src/att/link_security.hpp"
+#include "src/l2cap/listener.hpp"
 #include "src/gap/gap_error.hpp"
 #include "src/gap/mgmt_call.hpp"
 
@@ -23,9 +24,8 @@ PeripheralApp::PeripheralApp(MgmtChannel& ch, att::Peripheral& periph, PairingAg
   std::weak_ptr<int> alive = alive_;
   periph_.on_connect([this, alive](const att::Connection& c) {
     if (alive.expired()) return;
-    const bool bonded = bonds_ && bonds_->bonded(c.peer, c.peer_type);
-    spdlog::info("hci{}: connected: {} ({}){}", opts_.index, c.peer.to_string(), to_string(c.peer_type),
-                 bonded ? ", bonded" : "");
+    const bool bonded = bonds_ && bonds_->bonded(c.peer);
+    spdlog::info("hci{}: connected: {}{}", opts_.index, c.peer.to_string(), bonded ? ", bonded" : "");
     if (on_connect_) on_connect_(c, bonded);
   });
   periph_.on_disconnect([this, alive](const att::Connection& c, std::error_code ec) {
@@ -39,7 +39,7 @@ PeripheralApp::~PeripheralApp() {
   alive_.reset();
   periph_.on_connect(nullptr);
   periph_.on_disconnect(nullptr);
-  periph_.server().set_cccd_store(nullptr);
+  periph_.server().set_client_store(nullptr);
   if (listener_) listener_->close();
 }
 
@@ -84,7 +84,7 @@ asio::awaitable<std::error_code> PeripheralApp::configure_controller() {
     bonds_->on_bonded([this, alive](const storage::Peer& p, bool) {
       if (!alive.expired()) on_bonded(p);
     });
-    periph_.server().set_cccd_store(bonds_.get());
+    periph_.server().set_client_store(bonds_.get());
     if (std::error_code ec = co_await bonds_->load_into_kernel())
       co_return fail(ec, "loading bonds into the kernel: " + ec.message());
   }
@@ -104,8 +104,13 @@ asio::awaitable<std::error_code> PeripheralApp::start() {
     spdlog::info("hci{}: advertising instance {} ({})", opts_.index, adv.instance,
                  adv.connectable ? "connectable" : "not connectable");
   }
+  std::weak_ptr<int> alive = alive_;
+  auth_failed_ = ch_.subscribe(static_cast<std::uint16_t>(EventCode::AuthenticationFailed), opts_.index,
+                               [this, alive](std::uint16_t, byte_span p) {
+                                 if (!alive.expired()) on_auth_failed(p);
+                               });
   if (opts_.listen) {
-    auto l = att::L2capListener::open(periph_.io(), address_, AddressType::le_public);
+    auto l = l2cap::Listener::open_att(periph_.io(), address_, AddressType::le_public);
     if (!l) co_return fail(l.error(), "listening on the ATT channel of " + address_.to_string() + ": " + l.error().message());
     listener_ = std::move(*l);
     accept_next();
@@ -120,48 +125,65 @@ asio::awaitable<void> PeripheralApp::stop() {
   if (std::error_code ec = co_await advertiser_.remove(0))
     spdlog::warn("hci{}: removing advertising: {}", opts_.index, ec.message());
   for (auto id : periph_.connections()) periph_.disconnect(id);
+  if (bonds_) bonds_->flush();
   started_ = false;
 }
 
 void PeripheralApp::accept_next() {
   std::weak_ptr<int> alive = alive_;
-  listener_->async_accept([this, alive](std::error_code ec, att::L2capListener::Accepted a) {
+  listener_->async_accept([this, alive](std::error_code ec, l2cap::Listener::Accepted a) {
     if (alive.expired() || ec == asio::error::operation_aborted) return;
     if (ec) {
       spdlog::warn("hci{}: accept: {}", opts_.index, ec.message());
     } else {
       auto security = std::make_unique<att::SocketLinkSecurity>(a.socket.native_handle());
-      serve(std::move(a.socket), a.peer, a.peer_type, std::move(security));
+      serve(std::move(a.socket), Peer{a.peer.addr, a.peer.type}, std::move(security));
     }
     if (listener_) accept_next();
   });
 }
 
-att::ConnId PeripheralApp::serve(att::AttBearer::Socket socket, const Address& peer, AddressType type,
+att::ConnId PeripheralApp::serve(att::AttBearer::Socket socket, const Peer& peer,
                                  std::unique_ptr<att::LinkSecurity> security) {
-  const bool bonded = bonds_ && bonds_->bonded(peer, type);
-  if (security)
-    security = std::make_unique<PolicyLinkSecurity>(std::move(security), opts_.security_request, periph_.io());
-  const att::ConnId id = periph_.attach(std::move(socket), peer, type, std::move(security), bonded);
+  const bool bonded = bonds_ && bonds_->bonded(peer);
+  // The CSRK goes in before the bearer starts: the server's connect()
+  // may already see signed writes' counters.
+  const att::ConnId id = periph_.attach(std::move(socket), peer, std::move(security), bonded);
   if (bonded) {
-    if (auto b = periph_.bearer(id)) b->state().peer_csrk = bonds_->remote_csrk(peer, type);
+    if (auto b = periph_.bearer(id)) {
+      if (auto k = bonds_->remote_csrk(peer)) {
+        b->state().peer_csrk = k->key;
+        b->state().csrk_authenticated = k->authenticated;
+      }
+    }
   }
   return id;
 }
 
-void PeripheralApp::on_bonded(const storage::Peer& p) {
+void PeripheralApp::on_bonded(const Peer& p) {
   for (auto id : periph_.connections()) {
     auto b = periph_.bearer(id);
     if (!b) continue;
     auto& st = b->state();
-    if (st.peer != p.addr || st.peer_type != p.type) continue;
-    if (!st.bonded) {
-      st.bonded = true;
-      // What the client configured before bonding persists from now on.
-      for (const auto& [handle, value] : st.cccd)
-        if (value != 0) bonds_->store(p.addr, p.type, handle, value);
+    if (st.peer != p) continue;
+    // What the client configured before bonding persists from now on.
+    periph_.server().bonded(st);
+    if (auto k = bonds_->remote_csrk(p)) {
+      st.peer_csrk = k->key;
+      st.csrk_authenticated = k->authenticated;
     }
-    st.peer_csrk = bonds_->remote_csrk(p.addr, p.type);
+  }
+}
+
+void PeripheralApp::on_auth_failed(byte_span p) {
+  auto ev = AuthenticationFailedEvent::decode(p);
+  if (!ev) return;
+  const Peer peer{ev->address, ev->address_type};
+  spdlog::warn("hci{}: pairing with {} failed: {}", opts_.index, peer.to_string(),
+               make_error_code(static_cast<Status>(ev->status)).message());
+  for (auto id : periph_.connections()) {
+    auto b = periph_.bearer(id);
+    if (b && b->state().peer == peer) b->security_failed(make_error_code(static_cast<Status>(ev->status)));
   }
 }
 

@@ -21,7 +21,12 @@
 //   7. Add Advertising for each Advertisement (Advertiser).
 //   8. Listen on the ATT fixed channel of our address; every accepted
 //      connection becomes a Peripheral connection, bonded when we hold
-//      its keys (its CCCDs come back from storage).
+//      its keys (its record comes back from storage: CCCDs once the link
+//      is encrypted, Service Changed when the database changed).
+// Security: the bearer raises the link's security after answering a
+// request that lacked it (att::AttBearer::Options::raise_security, on by
+// default); an mgmt Authentication Failed for a connected peer ends its
+// bearer rather than leaving the channel held by the kernel.
 // A failing step stops start() with its error; error_detail() says which
 // step and why (e.g. the advertising payload that does not fit).
 //
@@ -38,12 +43,11 @@
 #include <system_error>
 #include <vector>
 
-#include "src/att/l2cap_listener.hpp"
 #include "src/att/peripheral.hpp"
 #include "src/gap/advertiser.hpp"
 #include "src/gap/bonds.hpp"
 #include "src/gap/pairing.hpp"
-#include "src/gap/security_policy.hpp"
+#include "src/l2cap/listener.hpp"
 #include "src/mgmt/channel.hpp"
 #include "src/storage/storage.hpp"
 
@@ -57,9 +61,6 @@ struct AppOptions {
   bool bondable = true;
   std::vector<Advertisement> advertising{};
   bool listen = true;  // open the L2CAP ATT listener (tests attach sockets with serve())
-  /// Whether the server asks for encryption after refusing a request for
-  /// the lack of it (security_policy.hpp explains the default).
-  SecurityRequest security_request = SecurityRequest::never;
 };
 
 /// mgmt Current_Settings bits (mgmt-api.txt "Read Controller Information").
@@ -85,10 +86,8 @@ class PeripheralApp {
   /// Removes our advertising instances, stops listening, disconnects.
   asio::awaitable<void> stop();
 
-  /// Serves an accepted ATT socket (the listener's, or a test's); the
-  /// link security is wrapped with AppOptions::security_request.
-  att::ConnId serve(att::AttBearer::Socket socket, const Address& peer, AddressType type,
-                    std::unique_ptr<att::LinkSecurity> security);
+  /// Serves an accepted ATT socket (the listener's, or a test's).
+  att::ConnId serve(att::AttBearer::Socket socket, const Peer& peer, std::unique_ptr<att::LinkSecurity> security);
 
   void on_connect(std::function<void(const att::Connection&, bool bonded)> cb) { on_connect_ = std::move(cb); }
   void on_disconnect(std::function<void(const att::Connection&)> cb) { on_disconnect_ = std::move(cb); }
@@ -106,7 +105,8 @@ class PeripheralApp {
   asio::awaitable<std::error_code> configure_controller();
   std::error_code fail(std::error_code ec, std::string detail);
   void accept_next();
-  void on_bonded(const storage::Peer& peer);
+  void on_bonded(const Peer& peer);
+  void on_auth_failed(byte_span event);
 
   mgmt::MgmtChannel& ch_;
   att::Peripheral& periph_;
@@ -115,7 +115,8 @@ class PeripheralApp {
   Advertiser advertiser_;
   PairingResponder pairing_;
   std::unique_ptr<BondManager> bonds_;
-  std::unique_ptr<att::L2capListener> listener_;
+  std::unique_ptr<l2cap::Listener> listener_;
+  mgmt::Subscription auth_failed_;
   Address address_{};
   std::uint32_t settings_ = 0;
   bool started_ = false;

@@ -88,7 +88,13 @@ expected<void> Storage::store_csrk(const Address& local, const SignatureKey& k) 
   if (!q) return unexpected(q.error());
   rows::bind_peer(**q, 1, local, k.peer);
   (*q)->bind(4, std::int64_t{k.remote()}).bind(5, std::int64_t{k.key_type}).bind_blob(6, k.value);
-  return (*q)->run();
+  auto r = (*q)->run();
+  if (!r || !k.remote()) return r;
+  // A new remote CSRK starts a new SignCounter sequence (Vol 3 Part H 2.4.5).
+  auto reset = db_->query("UPDATE gatt_clients SET sign_counter = 0 WHERE local = ?1 AND peer = ?2 AND peer_type = ?3");
+  if (!reset) return unexpected(reset.error());
+  rows::bind_peer(**reset, 1, local, k.peer);
+  return (*reset)->run();
 }
 
 expected<std::vector<SignatureKey>> Storage::csrks(const Address& local) {
@@ -140,6 +146,7 @@ expected<void> Storage::remove_bond(const Address& local, const Peer& peer) {
       "DELETE FROM csrks WHERE local = ?1 AND peer = ?2 AND peer_type = ?3",
       "DELETE FROM link_keys WHERE local = ?1 AND peer = ?2 AND peer_type = ?3",
       "DELETE FROM cccds WHERE local = ?1 AND peer = ?2 AND peer_type = ?3",
+      "DELETE FROM gatt_clients WHERE local = ?1 AND peer = ?2 AND peer_type = ?3",
       "UPDATE devices SET paired = 0 WHERE local = ?1 AND peer = ?2 AND peer_type = ?3",
   };
   for (const char* sql : statements) {

@@ -12,18 +12,15 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "protocol/address.hpp"
+#include "protocol/bytes.hpp"
 
 namespace bcms::storage {
 
-using Key128 = std::array<std::uint8_t, 16>;
-
-struct Peer {
-  Address addr;
-  AddressType type = AddressType::le_public;
-  friend bool operator==(const Peer&, const Peer&) = default;
-};
+using bcms::Key128;
+using bcms::Peer;
 
 /// LE Long Term Key.  One per (peer, central): legacy pairing may leave a
 /// key for each role.  key_type: 0x00 unauthenticated, 0x01 authenticated,
@@ -73,6 +70,19 @@ struct Cccd {
   std::uint16_t handle = 0;
   std::uint16_t value = 0;
   friend bool operator==(const Cccd&, const Cccd&) = default;
+};
+
+/// What the GATT server keeps for a bonded client across connections
+/// (gatt_clients + cccds).  `cccds` are valid for the database `db_hash`
+/// names only.
+struct GattClient {
+  Peer peer;
+  Key128 db_hash{};
+  bool service_changed = false;
+  std::uint8_t features = 0;
+  std::uint32_t sign_counter = 0;
+  std::vector<Cccd> cccds;
+  friend bool operator==(const GattClient&, const GattClient&) = default;
 };
 
 /// A device the gateway knows about.

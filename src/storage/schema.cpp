@@ -78,8 +78,27 @@ CREATE TABLE settings (
 ) WITHOUT ROWID;
 )sql";
 
+// v2: what the GATT server keeps per bonded client (Core v5.4 Vol 3 Part G
+// 2.5.2 robust caching, 3.3.3.3 CCCDs, Part H 2.4.5 SignCounter).  The
+// CCCD rows of a client are valid only for the database its db_hash
+// names; a client without a row here has none that apply (rows from v1
+// are dropped at their next load, never applied to a changed database).
+constexpr const char* v2 = R"sql(
+CREATE TABLE gatt_clients (
+  local           TEXT    NOT NULL,
+  peer            TEXT    NOT NULL,
+  peer_type       INTEGER NOT NULL,
+  db_hash         BLOB    NOT NULL CHECK (length(db_hash) = 16),  -- the database the client knows
+  service_changed INTEGER NOT NULL DEFAULT 0,   -- subscribed to Service Changed indications
+  features        INTEGER NOT NULL DEFAULT 0,   -- Client Supported Features (0x2B29), octet 0
+  sign_counter    INTEGER NOT NULL DEFAULT 0,   -- lowest SignCounter still acceptable
+  PRIMARY KEY (local, peer, peer_type)
+) WITHOUT ROWID;
+)sql";
+
 constexpr std::array migrations{
     Migration{1, v1},
+    Migration{2, v2},
 };
 
 }  // namespace

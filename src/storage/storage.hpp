@@ -85,6 +85,13 @@ class Storage {
   expected<void> store_cccd(const Address& local, const Peer& peer, std::uint16_t handle, std::uint16_t value);
   expected<std::vector<Cccd>> cccds(const Address& local, const Peer& peer);
 
+  // ------------------------------------------------------------ GATT clients
+  /// The record of a bonded client (nullopt: none), with its CCCDs.
+  expected<std::optional<GattClient>> gatt_client(const Address& local, const Peer& peer);
+  /// Replaces the records of these clients (row and CCCDs) in one
+  /// transaction.
+  expected<void> store_gatt_clients(const Address& local, const std::vector<GattClient>& clients);
+
   // ------------------------------------------------------------ devices
   expected<void> upsert_device(const Address& local, const Device& d);
   expected<std::optional<Device>> device(const Address& local, const Peer& peer);

@@ -8,6 +8,7 @@
 
 using namespace bcms::att;
 using bcms::bytes;
+using bcms::Key128;
 
 namespace {
 
@@ -54,7 +55,7 @@ TEST_CASE("Vol 3 Part H 2.4.5: ATT signature = SignCounter || MAC64, little-endi
   const bytes m{0xD2, 0x26, 0x00, 0x55};
   // Computed independently (Python cryptography's CMAC, BlueZ's byte order).
   const std::array<std::uint8_t, 12> expected{0x01, 0x00, 0x00, 0x00, 0x87, 0xAF, 0x14, 0x87, 0x0E, 0x31, 0x3D, 0xDC};
-  CHECK(att_signature(csrk, m, 1) == expected);
+  CHECK(att_signature(csrk, m, 1).value() == expected);
   CHECK(verify_att_signature(csrk, m, expected));
   auto bad = expected;
   bad[11] ^= 0x01;
@@ -62,6 +63,25 @@ TEST_CASE("Vol 3 Part H 2.4.5: ATT signature = SignCounter || MAC64, little-endi
   bad = expected;
   bad[0] = 0x02;  // the counter is signed too
   CHECK_FALSE(verify_att_signature(csrk, m, bad));
+}
+
+namespace {
+bool broken_cmac(const Key128&, bcms::byte_span, Key128&) { return false; }
+}  // namespace
+
+TEST_CASE("signed writes fail closed: no MAC, no signature, every verification fails") {
+  const Key128 csrk{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+  const bytes m{0xD2, 0x26, 0x00, 0x55};
+  CHECK_FALSE(att_signature(csrk, m, 1, broken_cmac));
+  // Before: a MAC that could not be computed became eight 0xFF octets, so
+  // this forged signature verified.
+  Signature forged{0x01, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
+  CHECK_FALSE(verify_att_signature(csrk, m, forged, broken_cmac));
+  // Even the right signature is refused when it cannot be checked.
+  const Signature right = att_signature(csrk, m, 1).value();
+  CHECK(verify_att_signature(csrk, m, right));
+  CHECK_FALSE(verify_att_signature(csrk, m, right, broken_cmac));
+  CHECK_FALSE(verify_att_signature(csrk, m, right, nullptr));
 }
 
 TEST_CASE("Vol 3 Part F 3.4.5.4: Signed Write Command through the server") {
@@ -73,7 +93,7 @@ TEST_CASE("Vol 3 Part F 3.4.5.4: Signed Write Command through the server") {
   const Key128 csrk{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
   auto signed_pdu = [&](std::uint16_t handle, std::uint8_t value, std::uint32_t counter) {
     SignedWriteCmd cmd{handle, {value}, {}};
-    cmd.signature = att_signature(csrk, signed_message(cmd), counter);
+    cmd.signature = att_signature(csrk, signed_message(cmd), counter).value();
     return encode(cmd).value();
   };
   const bytes read{0x0A, 0x26, 0x00};

@@ -96,7 +96,7 @@ TEST_CASE("New Long Term Key with Store_Hint 1 is stored; the peer is bonded") {
   storage::LongTermKey central{kPeerId, 0x00, true, 16, 0x9714, 0x1111111111111111, key16(0x10)};
   CHECK(std::find(ltks.begin(), ltks.end(), responder) != ltks.end());
   CHECK(std::find(ltks.begin(), ltks.end(), central) != ltks.end());
-  CHECK(r.bonds->bonded(kPeer, AddressType::le_public));
+  CHECK(r.bonds->bonded(kPeerId));
   CHECK(seen == std::vector<std::pair<storage::Peer, bool>>{{kPeerId, true}, {kPeerId, false}});
   auto dev = r.store.device(kLocal, kPeerId).value();
   REQUIRE(dev.has_value());
@@ -108,7 +108,7 @@ TEST_CASE("Store_Hint 0 (no bonding on one side): nothing is written") {
   r.event(0x000A, ltk_event(0x00, kPeerWire, 0x00, 0x00, 0, 0, 0x00));
   REQUIRE(test::run_until(r.io, [&] { return r.bonds->stats().not_stored == 1; }));
   CHECK(r.store.ltks(kLocal).value().empty());
-  CHECK_FALSE(r.bonds->bonded(kPeer, AddressType::le_public));
+  CHECK_FALSE(r.bonds->bonded(kPeerId));
 }
 
 TEST_CASE("New Identity Resolving Key and New Signature Resolving Key are stored") {
@@ -121,7 +121,10 @@ TEST_CASE("New Identity Resolving Key and New Signature Resolving Key are stored
   REQUIRE(test::run_until(r.io, [&] { return r.bonds->stats().csrks_stored == 2; }));
   CHECK(r.store.irks(kLocal).value() == std::vector<storage::IdentityResolvingKey>{{kPeerId, key16(0x20)}});
   CHECK(r.store.csrks(kLocal).value().size() == 2);
-  CHECK(r.bonds->remote_csrk(kPeer, AddressType::le_public) == key16(0x30));
+  auto csrk = r.bonds->remote_csrk(kPeerId);
+  REQUIRE(csrk);
+  CHECK(csrk->key == key16(0x30));
+  CHECK_FALSE(csrk->authenticated);
 }
 
 TEST_CASE("restart: Load Long Term Keys and Load Identity Resolving Keys carry the stored keys (exact bytes)") {
@@ -150,7 +153,7 @@ TEST_CASE("restart: Load Long Term Keys and Load Identity Resolving Keys carry t
   CHECK(((k1 == key_public && k2 == key_static) || (k1 == key_static && k2 == key_public)));
   // Key_Count 1; Address, Address_Type, Value.
   CHECK(r.kernel.params(0x0030) == cat({bytes{0x01, 0x00}, kPeerWire, seq16(0x30)}));
-  CHECK(r.bonds->bonded(kPeer, AddressType::le_public));
+  CHECK(r.bonds->bonded(kPeerId));
 }
 
 TEST_CASE("a refused Load Long Term Keys is reported") {
@@ -163,27 +166,61 @@ TEST_CASE("a refused Load Long Term Keys is reported") {
 TEST_CASE("Device Unpaired removes the peer's keys and CCCDs") {
   Rig r;
   r.event(0x000A, ltk_event(0x01, kPeerWire, 0x00, 0x00, 0, 0, 0x00));
-  REQUIRE(test::run_until(r.io, [&] { return r.bonds->bonded(kPeer, AddressType::le_public); }));
-  r.bonds->store(kPeer, AddressType::le_public, 0x000D, 0x0001);
+  REQUIRE(test::run_until(r.io, [&] { return r.bonds->bonded(kPeerId); }));
+  att::ClientRecord rec;
+  rec.cccds = {{0x000D, 0x0001}};
+  r.bonds->save(kPeerId, rec);
+  r.settle();
+  REQUIRE(r.store.gatt_client(kLocal, kPeerId).value());
   std::optional<storage::Peer> unpaired;
   r.bonds->on_unpaired([&](const storage::Peer& p) { unpaired = p; });
   r.event(0x0016, kPeerWire);
   REQUIRE(test::run_until(r.io, [&] { return unpaired.has_value(); }));
   CHECK(*unpaired == kPeerId);
-  CHECK_FALSE(r.bonds->bonded(kPeer, AddressType::le_public));
+  CHECK_FALSE(r.bonds->bonded(kPeerId));
   CHECK(r.store.ltks(kLocal).value().empty());
   CHECK(r.store.cccds(kLocal, kPeerId).value().empty());
+  CHECK_FALSE(r.store.gatt_client(kLocal, kPeerId).value());
 }
 
-TEST_CASE("CccdStore over storage: values survive a new manager; 0 removes the row") {
+TEST_CASE("ClientStore over storage: records are batched into one commit per loop turn and survive a new manager") {
   Rig r;
-  r.bonds->store(kPeer, AddressType::le_public, 0x000D, 0x0001);
-  r.bonds->store(kPeer, AddressType::le_public, 0x0009, 0x0002);
+  REQUIRE(r.store.store_ltk(kLocal, storage::LongTermKey{kPeerId, 0, false, 16, 0, 0, key16(0)}));
   r.bonds = std::make_unique<BondManager>(r.ch, 0, r.store, kLocal);
-  CHECK(r.bonds->load(kPeer, AddressType::le_public) == std::map<std::uint16_t, std::uint16_t>{{0x0009, 0x0002}, {0x000D, 0x0001}});
-  r.bonds->store(kPeer, AddressType::le_public, 0x000D, 0x0000);
-  CHECK(r.bonds->load(kPeer, AddressType::le_public) == std::map<std::uint16_t, std::uint16_t>{{0x0009, 0x0002}});
-  CHECK(r.bonds->load(Address::parse("11:22:33:44:55:67").value(), AddressType::le_public).empty());
+  att::ClientRecord rec;
+  rec.db_hash = key16(0x50);
+  rec.service_changed = true;
+  rec.features = 0x01;
+  rec.sign_counter = 42;
+  rec.cccds = {{0x0009, 0x0002}, {0x000D, 0x0001}};
+  r.bonds->save(kPeerId, rec);
+  rec.sign_counter = 43;
+  r.bonds->save(kPeerId, rec);  // same loop turn: coalesced
+  CHECK(r.bonds->load(kPeerId) == rec);  // visible before the commit
+  CHECK_FALSE(r.store.gatt_client(kLocal, kPeerId).value());
+  r.settle();
+  CHECK(r.bonds->stats().client_commits == 1);
+  CHECK(r.bonds->stats().client_records == 1);
+  r.bonds = std::make_unique<BondManager>(r.ch, 0, r.store, kLocal);
+  CHECK(r.bonds->load(kPeerId) == rec);
+  // Not bonded: nothing is kept.
+  const storage::Peer stranger{Address::parse("11:22:33:44:55:67").value(), AddressType::le_public};
+  r.bonds->save(stranger, rec);
+  r.settle();
+  CHECK_FALSE(r.bonds->load(stranger));
+}
+
+TEST_CASE("a new remote CSRK restarts the SignCounter sequence (Vol 3 Part H 2.4.5)") {
+  Rig r;
+  REQUIRE(r.store.store_ltk(kLocal, storage::LongTermKey{kPeerId, 0, false, 16, 0, 0, key16(0)}));
+  r.bonds = std::make_unique<BondManager>(r.ch, 0, r.store, kLocal);
+  att::ClientRecord rec;
+  rec.sign_counter = 1000;
+  r.bonds->save(kPeerId, rec);
+  r.settle();
+  r.event(0x0019, cat({bytes{0x01}, kPeerWire, bytes{0x01}, seq16(0x30)}));
+  REQUIRE(test::run_until(r.io, [&] { return r.bonds->stats().csrks_stored == 1; }));
+  CHECK(r.bonds->load(kPeerId).value().sign_counter == 0);
 }
 
 TEST_CASE("keys for another controller index are not ours") {

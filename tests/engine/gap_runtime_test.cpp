@@ -65,10 +65,8 @@ struct Rig {
     periph.add(hr);
     periph.register_services();
   }
-  void make_app(bool with_store = true, std::string name = "hr",
-                SecurityRequest policy = SecurityRequest::never) {
+  void make_app(bool with_store = true, std::string name = "hr") {
     AppOptions o;
-    o.security_request = policy;
     o.index = 0;
     o.local_name = "hr";
     o.appearance = 0x0340;
@@ -89,8 +87,8 @@ struct Rig {
     REQUIRE(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0);
     auto sec = std::make_unique<att::StaticLinkSecurity>(level, level == att::SecurityLevel::low ? 0 : 16);
     security = sec.get();
-    app->serve(att::AttBearer::Socket(io, asio::generic::seq_packet_protocol(AF_UNIX, 0), sv[0]), peer,
-               AddressType::le_public, std::move(sec));
+    app->serve(att::AttBearer::Socket(io, asio::generic::seq_packet_protocol(AF_UNIX, 0), sv[0]),
+               Peer{peer, AddressType::le_public}, std::move(sec));
     return sv[1];
   }
   std::optional<bytes> receive(int fd) {
@@ -189,7 +187,7 @@ TEST_CASE("start: stored bonds are loaded with Load Long Term Keys (exact bytes)
                                          0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0A, 0x0B, 0x0C, 0x0D,
                                          0x0E, 0x0F});
   REQUIRE(r.app->bonds());
-  CHECK(r.app->bonds()->bonded(kPeer, AddressType::le_public));
+  CHECK(r.app->bonds()->bonded(Peer{kPeer, AddressType::le_public}));
 }
 
 TEST_CASE("start fails with a clear error when the advertising payload does not fit") {
@@ -214,7 +212,11 @@ TEST_CASE("Core Vol 3 Part G 3.3.3.3: a bonded client's CCCD comes back from sto
   Rig r;
   REQUIRE(r.store.store_ltk(kCtrl, stored_ltk()));
   const std::uint16_t cccd = r.hr.measurement.handles().cccd;
-  REQUIRE(r.store.store_cccd(kCtrl, {kPeer, AddressType::le_public}, cccd, 0x0001));
+  storage::GattClient rec;
+  rec.peer = {kPeer, AddressType::le_public};
+  rec.db_hash = r.periph.server().hash();  // written for this very database
+  rec.cccds = {{cccd, 0x0001}};
+  REQUIRE(r.store.store_gatt_clients(kCtrl, {rec}));
   r.make_app();
   REQUIRE_FALSE(r.start());
   bool bonded_seen = false;
@@ -244,12 +246,13 @@ TEST_CASE("a client that bonds during the connection has its CCCD persisted (New
   ev.insert(ev.end(), 8, 0x00);
   ev.insert(ev.end(), 16, 0x5A);
   r.kernel.event(0x000A, 0, ev);
-  REQUIRE(test::run_until(r.io, [&] { return r.app->bonds()->bonded(kPeer, AddressType::le_public); }));
-  CHECK(r.store.cccds(kCtrl, {kPeer, AddressType::le_public}).value() == std::vector<storage::Cccd>{{cccd, 0x0001}});
-  // Later writes persist at once: 0x0000 removes the row.
+  REQUIRE(test::run_until(r.io, [&] { return r.app->bonds()->bonded(Peer{kPeer, AddressType::le_public}); }));
+  auto stored = [&] { return r.store.cccds(kCtrl, {kPeer, AddressType::le_public}).value(); };
+  CHECK(test::run_until(r.io, [&] { return stored() == std::vector<storage::Cccd>{{cccd, 0x0001}}; }));
+  // Later writes persist too (committed after the loop turn): 0x0000 removes the row.
   CHECK(r.exchange(fd, bytes{0x12, static_cast<std::uint8_t>(cccd), static_cast<std::uint8_t>(cccd >> 8), 0x00, 0x00}) ==
         bytes{0x13});
-  CHECK(r.store.cccds(kCtrl, {kPeer, AddressType::le_public}).value().empty());
+  CHECK(test::run_until(r.io, [&] { return stored().empty(); }));
   ::close(fd);
 }
 
@@ -262,43 +265,45 @@ TEST_CASE("stop: our advertising instance is removed") {
   CHECK_FALSE(r.app->started());
 }
 
-TEST_CASE("Vol 3 Part F 3.4.1.1: an unencrypted read of an encrypted value is refused; no Security Request by default") {
+TEST_CASE("Vol 3 Part C 10.3.2: an unencrypted read of an encrypted value is refused, then security is raised") {
   Rig r;
   r.make_app(false);
   REQUIRE_FALSE(r.start());
   const int fd = r.client(kPeer, att::SecurityLevel::low);
   const std::uint16_t h = r.hr.secret.value_handle();
   const auto lo = static_cast<std::uint8_t>(h), hi = static_cast<std::uint8_t>(h >> 8);
+  bool response_first = false;
+  r.security->on_request = [&] {
+    bytes b(16);
+    response_first = ::recv(fd, b.data(), b.size(), MSG_PEEK | MSG_DONTWAIT) == 5;
+  };
   // ATT_READ_REQ -> ATT_ERROR_RSP (0x01): Read Request, handle, Insufficient Encryption.
   CHECK(r.exchange(fd, bytes{0x0A, lo, hi}) == bytes{0x01, 0x0A, lo, hi, 0x0F});
-  test::run_until(r.io, [] { return false; }, std::chrono::milliseconds(20));
-  CHECK(r.security->requests.empty());
-  r.security->set(att::SecurityLevel::medium);
-  CHECK(r.exchange(fd, bytes{0x0A, lo, hi}) == bytes{0x0B, 0x01});  // ATT_READ_RSP
+  test::run_until(r.io, [&] { return !r.security->requests.empty(); });
+  CHECK(r.security->requests == std::vector<att::SecurityLevel>{att::SecurityLevel::medium});
+  CHECK(response_first);
+  CHECK(r.exchange(fd, bytes{0x0A, lo, hi}) == bytes{0x0B, 0x01});  // ATT_READ_RSP after the raise
   ::close(fd);
 }
 
-TEST_CASE("SecurityRequest::after_response: the request follows the error response") {
+TEST_CASE("mgmt Authentication Failed while security is being raised ends that client's bearer") {
   Rig r;
-  r.make_app(false, "hr", SecurityRequest::after_response);
+  r.make_app(false);
   REQUIRE_FALSE(r.start());
   const int fd = r.client(kPeer, att::SecurityLevel::low);
+  r.security->on_raise = att::StaticLinkSecurity::OnRaise::hold;
   const std::uint16_t h = r.hr.secret.value_handle();
   const auto lo = static_cast<std::uint8_t>(h), hi = static_cast<std::uint8_t>(h >> 8);
-  REQUIRE(::send(fd, bytes{0x0A, lo, hi}.data(), 3, 0) == 3);
-  // Run handlers one at a time: the response is on the socket before the
-  // (posted) security request runs.
-  bool response_first = false;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-  while (r.security->requests.empty() && std::chrono::steady_clock::now() < deadline) {
-    r.io.restart();
-    r.io.run_one_for(std::chrono::milliseconds(5));
+  CHECK(r.exchange(fd, bytes{0x0A, lo, hi}) == bytes{0x01, 0x0A, lo, hi, 0x0F});
+  test::run_until(r.io, [&] { return !r.security->requests.empty(); });
+  // Authentication Failed (0x0011): Address, Address_Type, Status 0x05.
+  r.kernel.event(0x0011, 0, bytes{0x66, 0x55, 0x44, 0x33, 0x22, 0x11, 0x01, 0x05});
+  bool eof = false;
+  test::run_until(r.io, [&] {
     bytes b(16);
-    if (r.security->requests.empty() && ::recv(fd, b.data(), b.size(), MSG_PEEK | MSG_DONTWAIT) > 0)
-      response_first = true;
-  }
-  CHECK(response_first);
-  CHECK(r.security->requests == std::vector<att::SecurityLevel>{att::SecurityLevel::medium});
-  CHECK(r.receive(fd) == bytes{0x01, 0x0A, lo, hi, 0x0F});
+    eof = ::recv(fd, b.data(), b.size(), MSG_DONTWAIT) == 0;
+    return eof;
+  });
+  CHECK(eof);
   ::close(fd);
 }

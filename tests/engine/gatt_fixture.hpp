@@ -8,6 +8,7 @@
 
 #include <asio/io_context.hpp>
 #include <chrono>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -18,6 +19,13 @@
 #include "tests/engine/gatt_test_db.hpp"
 
 namespace bcms::att::test {
+
+/// Octets written as a list of ints: B({0x0A, 0x03, 0x00}).
+inline bytes B(std::initializer_list<int> v) {
+  bytes b;
+  for (int x : v) b.push_back(static_cast<std::uint8_t>(x));
+  return b;
+}
 
 /// A bearer on one end of socketpair(AF_UNIX, SOCK_SEQPACKET); the test
 /// plays the client on the other end.

@@ -65,7 +65,8 @@ struct Client {
 
 struct Setup {
   asio::io_context io;
-  Peripheral periph{io, PeripheralOptions{.name = "hr", .appearance = 0x0340}};
+  // Without robust caching: the handle layout these tests spell out.
+  Peripheral periph{io, PeripheralOptions{.name = "hr", .appearance = 0x0340, .robust_caching = false}};
   ConnId id = 0;
   int fd = -1;
   StaticLinkSecurity* security = nullptr;
@@ -75,7 +76,7 @@ struct Setup {
     auto sec = std::make_unique<StaticLinkSecurity>();
     security = sec.get();
     id = periph.attach(AttBearer::Socket(io, asio::generic::seq_packet_protocol(AF_UNIX, 0), sv[0]),
-                       bcms::Address::parse("AA:BB:CC:DD:EE:FF").value(), bcms::AddressType::le_random,
+                       bcms::Peer{bcms::Address::parse("AA:BB:CC:DD:EE:FF").value(), bcms::AddressType::le_random},
                        std::move(sec));
     fd = sv[1];
     return Client{io, fd};
@@ -117,7 +118,7 @@ TEST_CASE("aioble on_read: refuse with an ATT error, or refresh the value") {
   auto& temp = svc.characteristic(0x2A6E, Flags::read, {.initial = {0x00, 0x00}});
   int reads = 0;
   temp.on_read([&](const Connection& conn) -> std::optional<att_errc> {
-    CHECK(conn.peer.to_string() == "AA:BB:CC:DD:EE:FF");
+    CHECK(conn.peer.addr.to_string() == "AA:BB:CC:DD:EE:FF");
     if (++reads % 2 == 0) return att_errc::read_not_permitted;
     temp.write({0x9A, 0x09});
     return std::nullopt;
@@ -251,4 +252,75 @@ TEST_CASE("Asynchronous handlers answer later; disconnect is reported") {
   REQUIRE(gone);
   CHECK(*gone == asio::error::eof);
   CHECK(s.periph.connections().empty());
+}
+
+TEST_CASE("Vol 3 Part F 3.4.6.3: Execute Write validates every queued write before any handler runs") {
+  Setup s;
+  auto& svc = s.periph.service(0xFFE0);
+  std::vector<bytes> first_writes, second_writes;
+  auto& first = svc.characteristic(0xFFE4, Flags::write, {.max_len = 8});
+  first.write_handler([&](const Connection&, bcms::byte_span v) -> WriteResult {
+    first_writes.emplace_back(v.begin(), v.end());
+    return {};
+  });
+  auto& second = svc.characteristic(0xFFE5, Flags::write, {.max_len = 4});
+  second.write_handler([&](const Connection&, bcms::byte_span v) -> WriteResult {
+    second_writes.emplace_back(v.begin(), v.end());
+    return {};
+  });
+  s.periph.register_services();
+  auto c = s.attach();
+  const auto h1 = static_cast<int>(first.value_handle());
+  const auto h2 = static_cast<int>(second.value_handle());
+  CHECK(c.exchange(B({0x16, h1, 0x00, 0x00, 0x00, 0xA1, 0xA2})) == B({0x17, h1, 0x00, 0x00, 0x00, 0xA1, 0xA2}));
+  // Five octets for a characteristic of at most four: the whole queue fails,
+  // and the first characteristic's handler never runs.
+  CHECK(c.exchange(B({0x16, h2, 0x00, 0x00, 0x00, 1, 2, 3, 4, 5})) == B({0x17, h2, 0x00, 0x00, 0x00, 1, 2, 3, 4, 5}));
+  CHECK(c.exchange(B({0x18, 0x01})) == B({0x01, 0x18, h2, 0x00, 0x0D}));
+  CHECK(first_writes.empty());
+  CHECK(second_writes.empty());
+  // A whole-value handler cannot take a part at offset 2: Invalid Offset, nothing written.
+  CHECK(c.exchange(B({0x16, h1, 0x00, 0x02, 0x00, 0xB1})) == B({0x17, h1, 0x00, 0x02, 0x00, 0xB1}));
+  CHECK(c.exchange(B({0x18, 0x01})) == B({0x01, 0x18, h1, 0x00, 0x07}));
+  CHECK(first_writes.empty());
+}
+
+TEST_CASE("write offsets reach offset-aware handlers and captured writes") {
+  Setup s;
+  auto& svc = s.periph.service(0xFFE0);
+  std::vector<std::pair<std::uint16_t, bytes>> seen;
+  auto& at = svc.characteristic(0xFFE6, Flags::write, {.max_len = 16});
+  at.write_handler([&](const Connection&, std::uint16_t offset, bcms::byte_span v) -> WriteResult {
+    seen.emplace_back(offset, bytes(v.begin(), v.end()));
+    return {};
+  });
+  auto& cap = svc.characteristic(0xFFE7, Flags::write, {.initial = B({0, 0, 0, 0}), .capture = true});
+  s.periph.register_services();
+  auto c = s.attach();
+  const auto ha = static_cast<int>(at.value_handle());
+  const auto hc = static_cast<int>(cap.value_handle());
+  CHECK(c.exchange(B({0x16, ha, 0x00, 0x03, 0x00, 0xC1, 0xC2})).value().at(0) == 0x17);
+  CHECK(c.exchange(B({0x16, hc, 0x00, 0x02, 0x00, 0xD1})).value().at(0) == 0x17);
+  CHECK(c.exchange(B({0x18, 0x01})) == B({0x19}));
+  CHECK(seen == std::vector<std::pair<std::uint16_t, bytes>>{{3, B({0xC1, 0xC2})}});
+  auto w = cap.next_write();
+  REQUIRE(w);
+  CHECK(w->offset == 2);
+  CHECK(w->data == B({0xD1}));
+  CHECK(cap.value() == B({0, 0, 0xD1}));
+}
+
+TEST_CASE("Vol 3 Part G 7.2/7.3: by default the GATT service carries Client Supported Features and Database Hash") {
+  asio::io_context io;
+  Peripheral periph{io, PeripheralOptions{.name = "hr"}};
+  periph.register_services();
+  const auto& core = periph.core_handles();
+  // GAP 1-5; GATT 6: Service Changed 7/8 + CCCD 9, features 0A/0B, hash 0C/0D.
+  CHECK(core.service_changed == 0x08);
+  CHECK(core.client_features == 0x0B);
+  CHECK(core.database_hash == 0x0D);
+  const Attribute* hash = periph.db().find(0x0D);
+  REQUIRE(hash);
+  CHECK(hash->type == Uuid(0x2B2A));
+  CHECK(periph.db().find(0x06)->end_group == 0x0D);
 }

@@ -42,8 +42,10 @@ inline Uuid nus(std::uint16_t short_id) {
   return Uuid::from128_le(le);
 }
 
-inline void build_test_db(GattDb& db, Hooks& hooks) {
-  add_core_services(db, "bcms-test", 0x0340);
+/// `robust_caching` adds Client Supported Features and Database Hash to
+/// the GATT service, which moves every later handle by 4.
+inline void build_test_db(GattDb& db, Hooks& hooks, bool robust_caching = false) {
+  add_core_services(db, "bcms-test", 0x0340, robust_caching);
   // Secondary service (Vol 3 Part G 3.1), included by Heart Rate.
   const std::uint16_t sec = db.begin_service(nus(0x0001), false);
   AttributeSpec rx;
