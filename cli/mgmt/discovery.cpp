@@ -50,10 +50,7 @@ std::uint8_t discovery_type(Ctx& ctx, const FindOpts& o) {
 }
 
 // Prints Device Found events until discovery stops, --timeout passes, or
-// SIGINT/SIGTERM; then stops discovery if it is still running.  The
-// controller going away ends it with kTimeout: the kernel stops discovery
-// on it (Discovering 0) before Index Removed, and answers Invalid Index for
-// it from then on, although it answered discovery_type() at the start.
+// SIGINT/SIGTERM; then stops discovery if it is still running.
 int discover(Ctx& ctx, const FindOpts& o, bool service) {
   const std::uint8_t type = discovery_type(ctx, o);
   auto& m = ctx.mgmt();
@@ -95,12 +92,7 @@ int discover(Ctx& ctx, const FindOpts& o, bool service) {
     if (!ev) continue;
     if (ev->code == static_cast<std::uint16_t>(EventCode::Discovering)) {
       auto d = DiscoveringEvent::decode(ev->params);
-      if (d && !d->discovering) {
-        running = false;
-        auto still = m.command(ReadControllerInformation{}, ctx.idx(), std::chrono::seconds(2));
-        if (!still && still.error() == make_error_code(Status::InvalidIndex))
-          return ctx.failed("Discovery", std::make_error_code(std::errc::no_such_device));
-      }
+      if (d && !d->discovering) running = false;
       continue;
     }
     auto df = DeviceFoundEvent::decode(ev->params);
