@@ -4,8 +4,12 @@
 Reads meson's testlog.json files (one JSON object per test) and the fuzz
 result files written by scripts/test ("PASS name" / "FAIL name" lines).
 A doctest executable counts its test cases (from doctest's own summary
-line); every other test counts as one.  Prints per-tier counts, then the
-closing line "N passed, N failed" and exits non-zero on any failure.
+line); every other test counts as one.  Every --tier-failure (a tier that
+could not be configured or built), every unreadable, empty or malformed
+result file counts as one failure, and so does a run that counted nothing at all.
+Prints per-tier counts, then the closing line, always the last line and
+exactly "N passed, N failed", and exits non-zero on any failure.
+Tested by tests/unit/test_summary_test.py.
 """
 import argparse
 import json
@@ -17,7 +21,8 @@ DOCTEST = re.compile(r"\[doctest\] test cases:\s*(\d+)\s*\|\s*(\d+) passed\s*\|\
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--build-failures", type=int, default=0)
+    ap.add_argument("--tier-failure", action="append", default=[], metavar="WHAT",
+                    help="a tier that could not be configured or built (one failure each)")
     ap.add_argument("files", nargs="*")
     a = ap.parse_args()
     passed = failed = skipped = 0
@@ -42,10 +47,16 @@ def main() -> int:
             add("missing", 0, 1, path)
             continue
         if path.endswith(".json"):
+            if not text.strip():
+                add("empty", 0, 1, f"{path}: no test ran")
             for line in text.splitlines():
                 if not line.strip():
                     continue
-                t = json.loads(line)
+                try:
+                    t = json.loads(line)
+                except json.JSONDecodeError:
+                    add("malformed", 0, 1, path)
+                    continue
                 # meson 1.0's testlog has no suite field: scripts/test runs
                 # one suite at a time into testlog-<suite>.json.
                 m_suite = re.search(r"testlog-([A-Za-z0-9_]+)\.json$", path)
@@ -64,20 +75,28 @@ def main() -> int:
                 else:
                     add(suite, 1 if ok else 0, 0 if ok else 1, t.get("name"))
         else:
+            counted = 0
             for line in text.splitlines():
                 parts = line.split()
                 if len(parts) >= 2 and parts[0] in ("PASS", "FAIL"):
-                    add("fuzz", parts[0] == "PASS", parts[0] == "FAIL", parts[1])
-    if a.build_failures:
-        add("build", 0, a.build_failures, "build")
+                    add("fuzz", int(parts[0] == "PASS"), int(parts[0] == "FAIL"), parts[1])
+                    counted += 1
+            if not counted:
+                add("fuzz", 0, 1, f"{path}: no PASS/FAIL line")
+    for what in a.tier_failure:
+        add("build", 0, 1, what)
+    if passed + failed == 0:
+        add("runner", 0, 1, "no test was counted")
     for suite, (p, f) in sorted(per_suite.items()):
         print(f"  {suite:<20} {p} passed, {f} failed")
     for name in skips:
         print(f"  skipped: {name}")
     for name in failures:
         print(f"  FAILED: {name}")
-    print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
-    return 1 if failed or passed == 0 else 0
+    if skipped:
+        print(f"  {skipped} skipped")
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -22,6 +22,8 @@ mgmt::MgmtSync& Ctx::mgmt() {
       throw ExitError{kUnavailable};
     }
     mgmt_ = std::move(*m);
+    removed_sub_ = mgmt_->channel().subscribe(static_cast<std::uint16_t>(mgmt::EventCode::IndexRemoved), mgmt::kAnyIndex,
+                                              [this](std::uint16_t i, byte_span) { removed_.insert(i); });
   }
   return *mgmt_;
 }
@@ -36,11 +38,22 @@ int Ctx::failed(std::string_view what, std::error_code ec) const {
     emit(json{{"error", {{"command", what}, {"category", ec.category().name()}, {"code", ec.value()},
                          {"message", ec.message()}}}});
   }
+  if (ec == make_error_code(mgmt::Status::InvalidIndex) && mgmt_) {
+    // removed mid-command, or never there?  The Index Removed event the
+    // kernel queues right after the reply tells.
+    mgmt_->run_for(std::chrono::milliseconds(100));
+    if (removed_.count(idx())) {
+      std::cerr << what << " failed: " << ec.message() << " (the controller was removed)\n";
+      return kTimeout;
+    }
+  }
   std::cerr << what << " failed: " << ec.message() << "\n";
+  return exit_code_for(ec);
+}
+
+int exit_code_for(std::error_code ec) {
   if (ec == std::errc::timed_out || ec == std::errc::no_such_device) return kTimeout;
-  if (ec.category() == mgmt::status_category()) return kRefused;
-  if (ec.category() == codec_category()) return kRefused;  // malformed reply
-  return kUnavailable;
+  return kRefused;
 }
 
 int Ctx::usage(std::string_view message) const {

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -28,6 +29,15 @@ inline constexpr int kTimeout = 4;      // no answer within --timeout, or the co
 inline constexpr const char* kExitHelp =
     "Exit codes: 0 success; 1 the kernel refused the command (status printed by name and code); "
     "2 bad usage; 3 no management socket (no Bluetooth, or not root); 4 timed out or controller removed.";
+
+/// The exit code of a command that failed with `ec` once the socket was
+/// open: kTimeout for no answer or a removed controller (errc::timed_out,
+/// errc::no_such_device), else kRefused (a mgmt status, a malformed reply,
+/// or the kernel refusing the socket operation).  kUnavailable is only for
+/// a management socket that cannot be opened (Ctx::mgmt()).  (A command
+/// pending when its controller goes away gets Invalid Index from the
+/// kernel: Ctx::failed tells that from a missing --index.)
+[[nodiscard]] int exit_code_for(std::error_code ec);
 
 /// Thrown to leave with an exit code after the message was printed.
 struct ExitError {
@@ -61,6 +71,11 @@ class Ctx {
 
  private:
   std::unique_ptr<mgmt::MgmtSync> mgmt_;
+  // Index Removed events seen since the socket was opened: the kernel
+  // answers a command pending on a removed controller with Invalid Index
+  // (mgmt_index_removed), and sends Index Removed right after it.
+  std::set<std::uint16_t> removed_;
+  mgmt::Subscription removed_sub_;
 };
 
 /// Every command module adds its subcommands here.

@@ -112,7 +112,7 @@ int send(Ctx& ctx, const SendOpts& o) {
     else if (!reply.empty())
       std::cout << "\treply (" << fields.error().message() << "): " << hex_bytes(reply) << "\n";
   }
-  if (ec) return ec.category() == status_category() ? kRefused : (ec == std::errc::timed_out ? kTimeout : kUnavailable);
+  if (ec) return exit_code_for(ec);
   return kOk;
 }
 

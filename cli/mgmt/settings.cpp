@@ -171,7 +171,7 @@ void add_privacy(CLI::App& app, Ctx& ctx) {
         if (f) std::fclose(f);
         if (!ok) {
           std::cerr << "bcms-mgmt: cannot read /dev/urandom for a random IRK (give one with --irk)\n";
-          return kUnavailable;
+          return kRefused;  // (3 is only "no management socket")
         }
       }
       auto r = run(ctx, cmd);

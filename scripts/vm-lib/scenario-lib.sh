@@ -5,11 +5,14 @@
 #
 # Reporting:   step TEXT; note TEXT; pass TEXT; fail TEXT; finish
 # Checks:      check DESC CMD...; expect_grep PATTERN FILE [DESC];
-#              expect_eq DESC EXPECTED ACTUAL
+#              expect_eq DESC EXPECTED ACTUAL; expect_same DESC REFERENCE ACTUAL
 # Running:     t SECONDS CMD... (timeout); wait_grep SECONDS PATTERN FILE;
 #              bg_start NAME CMD... / bg_stop NAME (background, output in
 #              /tmp/NAME.log, stdin a pipe, stdout line-buffered);
 #              btmon_start / btmon_stop (full HCI + mgmt trace in /tmp/btmon.log)
+# btmon trace: btmon_blocks PROG; btmon_clean FILE; btmon_pkt FILE PREFIX
+#              CODE REGEX; btmon_mgmt KIND CODE REGEX; btmon_field KIND CODE
+#              FIELD (see there)
 # Controllers: mgmt INDEX ARGS... (btmgmt --index INDEX, bounded);
 #              addr_of INDEX; power_on INDEX; adv_start INDEX NAME; adv_stop INDEX;
 #              find_peer SCANNER ADDR SECONDS [START_ADV_CMD...]  (see there)
@@ -70,6 +73,13 @@ expect_eq() {
   if [ "$2" = "$3" ]; then pass "$1: $3"; else fail "$1: expected '$2', got '$3'"; fi
 }
 
+# expect_same DESC REFERENCE ACTUAL: ACTUAL equals a reference tool's
+# output, which must not be empty (two empty outputs prove nothing: both
+# tools may have failed).
+expect_same() {
+  if [ -z "$2" ]; then fail "$1: the reference is empty (actual: '$3')"; else expect_eq "$1" "$2" "$3"; fi
+}
+
 # wait_grep SECONDS PATTERN FILE: waits until FILE has a line matching the
 # extended regex PATTERN; status 1 when SECONDS pass first.
 wait_grep() {
@@ -127,9 +137,65 @@ bg_stop_all() {
 # command/event, with timestamps, in /tmp/btmon.log.
 btmon_start() {
   bg_start btmon btmon -t
-  wait_grep 5 'Bluetooth monitor' /tmp/btmon.log || note "btmon did not start"
+  wait_grep 5 'Bluetooth monitor' /tmp/btmon.log || fail "btmon did not start"
 }
 btmon_stop() { bg_stop btmon; }
+
+# btmon_blocks PROG: the packets of /tmp/btmon.log that went through PROG's
+# mgmt sockets.  btmon tags each mgmt packet with its socket's {0xNNNN};
+# "MGMT Open: PROG" names the process (ids are reused after Close).
+btmon_blocks() {
+  awk -v prog="$1" '
+    /^@ MGMT Open: / { for (i = 1; i <= NF; i++) if ($i ~ /^\{0x[0-9a-f]+\}$/) own[$i] = ($4 == prog) }
+    /^[^ ]/ { keep = 0; for (i = 1; i <= NF; i++) if ($i ~ /^\{0x[0-9a-f]+\}$/) keep = own[$i] }
+    keep' /tmp/btmon.log
+}
+
+# btmon_clean FILE: no packet in FILE that btmon could not decode.  Allowed:
+# the statuses Invalid Parameters/Invalid Index (expected refusals), "RSSI:
+# invalid (0x7f)" (btmon's text for 127, "no RSSI"), and settings bits
+# 17-22 in the kernel's replies, which btmon 5.66 does not know.
+btmon_clean() {
+  grep -n -i -E 'unknown|invalid|malformed|not enough|too short|too long|\?\?\?' "$1" |
+    grep -v -E 'Status: Invalid (Parameters \(0x0d\)|Index \(0x11\))|RSSI: invalid \(0x7f\)|Unknown settings \(0x00[0-7][0-9a-f]0000\)' > /tmp/btmon-bad.txt
+  if [ -s /tmp/btmon-bad.txt ]; then
+    fail "btmon could not decode all of $1:"
+    cat /tmp/btmon-bad.txt
+  else
+    pass "btmon decoded all $(grep -c '^@ MGMT Command' "$1") commands in $1"
+  fi
+}
+
+# btmon_pkt FILE PREFIX CODE REGEX: a packet in FILE whose header line
+# starts with PREFIX and holds CODE (e.g. "@ MGMT Command: " "(0x0005)",
+# or "< HCI Command: LE Set Adver" "(0x08|0x0008)") has a line matching the
+# extended regex REGEX.  (PREFIX, CODE and REGEX go through the
+# environment: awk -v would eat the regex's backslashes.)
+btmon_pkt() {
+  if KIND="$2" OP="$3" RE="$4" awk '
+      /^[^ ]/ { inblk = index($0, ENVIRON["KIND"]) == 1 && index($0, ENVIRON["OP"]) > 0 }
+      inblk && $0 ~ ENVIRON["RE"] { found = 1 }
+      END { exit !found }' "$1"; then
+    pass "btmon: $2$3 decoded with /$4/"
+  else
+    fail "btmon: no $2$3 with /$4/ in $1"
+    grep -F -A6 "$3" "$1" | head -20
+  fi
+}
+
+# btmon_mgmt KIND CODE REGEX: one of our mgmt packets (/tmp/ours.log, from
+# btmon_blocks) of KIND ("Command" or "Event") with CODE (4 hex digits) has
+# a line matching REGEX.
+btmon_mgmt() { btmon_pkt /tmp/ours.log "@ MGMT $1: " "(0x$2)" "$3"; }
+
+# btmon_field KIND CODE FIELD: the value of the first "FIELD: value" line
+# in our mgmt packets (/tmp/ours.log) of KIND with CODE.
+btmon_field() {
+  KIND="@ MGMT $1: " OP="(0x$2)" F="$3" awk '
+    /^[^ ]/ { inblk = index($0, ENVIRON["KIND"]) == 1 && index($0, ENVIRON["OP"]) > 0; next }
+    inblk { line = $0; sub(/^ +/, "", line)
+            if (index(line, ENVIRON["F"] ": ") == 1) { print substr(line, length(ENVIRON["F"]) + 3); exit } }' /tmp/ours.log
+}
 
 # mgmt INDEX ARGS...: BlueZ's btmgmt on controller INDEX, at most 10 s.
 mgmt() {
@@ -201,7 +267,12 @@ find_peer() {
     bg_stop find
     return 1
   fi
-  if [ $# -gt 0 ]; then "$@" > /tmp/find-adv.log 2>&1 || { note "advertising command failed: $*"; cat /tmp/find-adv.log; }; fi
+  if [ $# -gt 0 ] && ! "$@" > /tmp/find-adv.log 2>&1; then
+    fail "advertising command failed: $*"
+    cat /tmp/find-adv.log
+    bg_stop find
+    return 1
+  fi
   wait_grep "$_f_secs" "dev_found: $_f_addr" /tmp/find.log
   _f_rc=$?
   bg_stop find

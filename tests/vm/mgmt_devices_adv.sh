@@ -13,31 +13,7 @@
 #     (btmgmt con).
 . /etc/bcms-vm-lib.sh
 
-# --- helpers (as in mgmt_settings.sh) -------------------------------------
-btmon_blocks() {
-  awk -v prog="$1" '
-    /^@ MGMT Open: / { for (i = 1; i <= NF; i++) if ($i ~ /^\{0x[0-9a-f]+\}$/) own[$i] = ($4 == prog) }
-    /^[^ ]/ { keep = 0; for (i = 1; i <= NF; i++) if ($i ~ /^\{0x[0-9a-f]+\}$/) keep = own[$i] }
-    keep' /tmp/btmon.log
-}
-btmon_clean() {
-  grep -n -i -E 'unknown|invalid|malformed|not enough|too short|too long|\?\?\?' "$1" |
-    grep -v -E 'Status: Invalid (Parameters \(0x0d\)|Index \(0x11\))|RSSI: invalid \(0x7f\)' > /tmp/btmon-bad.txt
-  if [ -s /tmp/btmon-bad.txt ]; then fail "btmon could not decode all of $1:"; cat /tmp/btmon-bad.txt; else pass "btmon decoded all $(grep -c '^@ MGMT Command' "$1") commands in $1"; fi
-}
-# btmon_pkt FILE PREFIX CODE REGEX: a packet in FILE whose header starts
-# with PREFIX and holds CODE ("(0x003e)", "(0x08|0x0008)") has a line
-# matching REGEX.
-btmon_pkt() {
-  if KIND="$2" OP="$3" RE="$4" awk '
-      /^[^ ]/ { inblk = index($0, ENVIRON["KIND"]) == 1 && index($0, ENVIRON["OP"]) > 0 }
-      inblk && $0 ~ ENVIRON["RE"] { found = 1 }
-      END { exit !found }' "$1"; then
-    pass "btmon: $2$3 decoded with /$4/"
-  else
-    fail "btmon: no $2$3 with /$4/ in $1"
-  fi
-}
+# --- helpers (btmon_*: /etc/bcms-vm-lib.sh) -------------------------------
 # instances: the instance numbers btmgmt advinfo lists for hci0.
 instances() {
   mgmt 0 advinfo > /tmp/advinfo.txt 2>&1

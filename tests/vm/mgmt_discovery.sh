@@ -15,32 +15,6 @@
 # fully processed (and filtered) before the Stop Discovery completes.
 . /etc/bcms-vm-lib.sh
 
-# --- helpers (as in mgmt_settings.sh) -------------------------------------
-btmon_blocks() {
-  awk -v prog="$1" '
-    /^@ MGMT Open: / { for (i = 1; i <= NF; i++) if ($i ~ /^\{0x[0-9a-f]+\}$/) own[$i] = ($4 == prog) }
-    /^[^ ]/ { keep = 0; for (i = 1; i <= NF; i++) if ($i ~ /^\{0x[0-9a-f]+\}$/) keep = own[$i] }
-    keep' /tmp/btmon.log
-}
-btmon_clean() {
-  grep -n -i -E 'unknown|invalid|malformed|not enough|too short|too long|\?\?\?' "$1" |
-    grep -v -E 'Status: Invalid (Parameters \(0x0d\)|Index \(0x11\))|RSSI: invalid \(0x7f\)' > /tmp/btmon-bad.txt
-  if [ -s /tmp/btmon-bad.txt ]; then fail "btmon could not decode all of $1:"; cat /tmp/btmon-bad.txt; else pass "btmon decoded all $(grep -c '^@ MGMT Command' "$1") commands in $1"; fi
-}
-# btmon_pkt KIND CODE REGEX: one of our packets of KIND ("Command" or
-# "Event") with CODE (4 hex digits) has a line matching REGEX.
-btmon_pkt() {
-  if KIND="@ MGMT $1: " OP="(0x$2)" RE="$3" awk '
-      /^[^ ]/ { inblk = index($0, ENVIRON["KIND"]) == 1 && index($0, ENVIRON["OP"]) > 0 }
-      inblk && $0 ~ ENVIRON["RE"] { found = 1 }
-      END { exit !found }' /tmp/ours.log; then
-    pass "btmon: $1 0x$2 decoded with /$3/"
-  else
-    fail "btmon: no $1 0x$2 with /$3/ in our packets"
-  fi
-}
-# -------------------------------------------------------------------------
-
 # Advertising data for hci0 (btmgmt add-adv -d; Core Supplement Part A):
 # Complete Local Name (0x09) "bcms-h0", Manufacturer Specific Data (0xff)
 # company 0x05f1 (The Linux Foundation) with data 01 02.  btmgmt adds the
@@ -149,12 +123,12 @@ step "btmon: our commands and the events the kernel sent us"
 btmon_stop
 btmon_blocks bcms-mgmt > /tmp/ours.log
 btmon_clean /tmp/ours.log
-btmon_pkt Command 0023 'Address type: 0x06'
-btmon_pkt Command 0041 'Address type: 0x06'
-btmon_pkt Command 003a 'UUID: Heart Rate'
-btmon_pkt Command 003a 'UUID: Battery Service'
-btmon_pkt Command 0024 'Address type: 0x06'
-btmon_pkt Event 0012 "Name \\(complete\\): $NAME"
-btmon_pkt Event 0012 'Company: The Linux Foundation \(1521\)'
-btmon_pkt Event 0012 'Heart Rate \(0x180d\)'
+btmon_mgmt Command 0023 'Address type: 0x06'
+btmon_mgmt Command 0041 'Address type: 0x06'
+btmon_mgmt Command 003a 'UUID: Heart Rate'
+btmon_mgmt Command 003a 'UUID: Battery Service'
+btmon_mgmt Command 0024 'Address type: 0x06'
+btmon_mgmt Event 0012 "Name \\(complete\\): $NAME"
+btmon_mgmt Event 0012 'Company: The Linux Foundation \(1521\)'
+btmon_mgmt Event 0012 'Heart Rate \(0x180d\)'
 finish

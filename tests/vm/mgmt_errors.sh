@@ -9,24 +9,23 @@
 #   - --json: the refusal is also a JSON object on stdout.
 #   - Bad arguments (malformed address, unknown command, value out of
 #     range, bad hex, data too long, ...): a clear message and exit 2.
-# (Without Bluetooth at all, `bcms-mgmt info` exits 3 with "cannot open
-# the management socket ... (this kernel has no Bluetooth support)"; that
-# needs a kernel without Bluetooth, so it is checked outside the VM.)
+#   - No management socket: exit 3.  Bluetooth sockets exist only in the
+#     initial network namespace (net/bluetooth/af_bluetooth.c
+#     bt_sock_create: EAFNOSUPPORT elsewhere), so `unshare -n` gives the
+#     same failure as a kernel without Bluetooth (the host-side twin is
+#     tests/unit/mgmt_no_socket_test.py).
+#   - Not root: the kernel still opens the socket, untrusted
+#     (hci_sock_bind without CAP_NET_ADMIN): reads work, and every change
+#     is refused with Permission Denied (0x14), exit 1, not 3.
+#   - Exit 4: --timeout passes while Pair Device waits for an absent
+#     device; and the controllers go away (btvirt killed) while pair
+#     waits: it ends at once with 4, not 1, although the kernel answers the
+#     pending Pair Device with Invalid Index (mgmt_index_removed) before
+#     Index Removed.  (find is not checked: the kernel stops the discovery
+#     first, Discovering 0, and find ends as if stopped, exit 0.)
 . /etc/bcms-vm-lib.sh
 
-# --- helpers (as in mgmt_settings.sh) -------------------------------------
-btmon_blocks() {
-  awk -v prog="$1" '
-    /^@ MGMT Open: / { for (i = 1; i <= NF; i++) if ($i ~ /^\{0x[0-9a-f]+\}$/) own[$i] = ($4 == prog) }
-    /^[^ ]/ { keep = 0; for (i = 1; i <= NF; i++) if ($i ~ /^\{0x[0-9a-f]+\}$/) keep = own[$i] }
-    keep' /tmp/btmon.log
-}
-btmon_clean() {
-  # every refusal below is expected, so status lines are not decoding errors
-  grep -n -i -E 'unknown|invalid|malformed|not enough|too short|too long|\?\?\?' "$1" |
-    grep -v -E 'Status: Invalid (Parameters \(0x0d\)|Index \(0x11\))|RSSI: invalid \(0x7f\)' > /tmp/btmon-bad.txt
-  if [ -s /tmp/btmon-bad.txt ]; then fail "btmon could not decode all of $1:"; cat /tmp/btmon-bad.txt; else pass "btmon decoded all $(grep -c '^@ MGMT Command' "$1") commands in $1"; fi
-}
+# --- helpers (btmon_*: /etc/bcms-vm-lib.sh) -------------------------------
 # refused DESC "Name" "Status (0xNN)" ARGS...: bcms-mgmt ARGS exits 1 with
 # "Name failed: Status (0xNN)"; the pair is kept for the btmon check.
 refused() {
@@ -126,6 +125,45 @@ printf '{"event":"New Long Term Key","address":"00:11:22:33:44:55","key_type":"x
 usage "key file field of the wrong type" "/tmp/bad.json:1: 'key_type' must be a number" --index 1 ltks --file /tmp/bad.json
 usage "send: unknown command" "unknown command 'no-such-command'" --index 0 send no-such-command
 usage "send: bad field" "cannot encode Set Powered parameters.*fields: powered" --index 0 send set-powered bogus=1
+
+step "exit 3: no management socket (a network namespace without Bluetooth)"
+t 10 unshare -n bcms-mgmt info > /tmp/x.out 2> /tmp/x.err
+expect_eq "unshare -n bcms-mgmt info: exit status" 3 "$?"
+expect_grep '^bcms-mgmt: cannot open the management socket: Address family not supported by protocol' /tmp/x.err \
+  "exit 3: the reason on stderr"
+expect_eq "exit 3: nothing on stdout" "" "$(cat /tmp/x.out)"
+t 10 unshare -n bcms-mgmt --index 0 power on > /tmp/x.out 2> /tmp/x.err
+expect_eq "unshare -n bcms-mgmt power on: exit status" 3 "$?"
+
+step "not root: reads work, changes are refused by the kernel (exit 1, not 3)"
+grep -q '^nobody:' /etc/passwd 2>/dev/null || echo 'nobody:x:65534:65534:nobody:/tmp:/bin/sh' >> /etc/passwd
+as_nobody() { t 10 su -p -s /bin/sh nobody -c "$*"; }
+check "as nobody: the shell really is not root" as_nobody '[ "$(id -u)" = 65534 ]'
+as_nobody bcms-mgmt --index 0 info > /tmp/n.out 2>&1
+expect_eq "as nobody: bcms-mgmt info exit status" 0 "$?"
+expect_grep '^hci0:' /tmp/n.out "as nobody: bcms-mgmt info reads hci0"
+as_nobody bcms-mgmt --index 0 power off > /tmp/n.out 2>&1
+expect_eq "as nobody: bcms-mgmt power off exit status" 1 "$?"
+expect_grep '^Set Powered failed: Permission Denied \(0x14\)$' /tmp/n.out "as nobody: the kernel's Permission Denied by name"
+
+step "exit 4: --timeout passes while Pair Device waits for an absent device"
+t 10 bcms-mgmt --index 1 --timeout 1 pair 00:11:22:33:44:66 > /tmp/x.out 2> /tmp/x.err
+expect_eq "pair --timeout 1: exit status" 4 "$?"
+expect_grep '^Pair Device failed: Connection timed out$' /tmp/x.err "pair --timeout 1: timed out"
+check "the kernel's pending pairing cancelled" mgmt 1 cancelpair -t 1 00:11:22:33:44:66
+
+step "exit 4: the controllers go away (btvirt killed) while pair waits"
+bg_start rpair sh -c 'bcms-mgmt --index 1 pair 00:11:22:33:44:77; echo "exit $?"'
+# the kernel has the Pair Device once it puts the address on the accept list
+wait_grep 10 '^ +Address: 00:11:22:33:44:77' /tmp/btmon.log || fail "the kernel did not start connecting to 00:11:22:33:44:77"
+kill "$(pidof btvirt)"
+T0=$(uptime_s)
+wait_grep 10 '^exit ' /tmp/rpair.log || fail "pair did not end when its controller went away"
+note "pair ended $(awk -v a="$T0" -v b="$(uptime_s)" 'BEGIN { printf "%.2f", b - a }') s after the kill"
+cat /tmp/rpair.log
+expect_grep '^Pair Device failed: Invalid Index \(0x11\) \(the controller was removed\)$' /tmp/rpair.log "pair: the controller's removal by name"
+expect_grep '^exit 4$' /tmp/rpair.log "pair: exit status 4"
+bg_stop rpair
 
 step "btmon: the kernel gave bcms-mgmt exactly the statuses it printed"
 btmon_stop

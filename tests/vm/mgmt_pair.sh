@@ -18,38 +18,19 @@
 # (privacy on) sends it.
 . /etc/bcms-vm-lib.sh
 
-# --- helpers (as in mgmt_settings.sh) -------------------------------------
-btmon_blocks() {
-  awk -v prog="$1" '
-    /^@ MGMT Open: / { for (i = 1; i <= NF; i++) if ($i ~ /^\{0x[0-9a-f]+\}$/) own[$i] = ($4 == prog) }
-    /^[^ ]/ { keep = 0; for (i = 1; i <= NF; i++) if ($i ~ /^\{0x[0-9a-f]+\}$/) keep = own[$i] }
-    keep' /tmp/btmon.log
+# --- helpers (btmon_*: /etc/bcms-vm-lib.sh) -------------------------------
+# bt_con INDEX: btmgmt's connection list of hciINDEX, one "ADDR type T" a
+# line (nothing for no connection).  When btmgmt con fails, a text that
+# matches no list: this runs in $(...), where fail would not count.
+bt_con() {
+  _bc=$(mgmt "$1" con 2>&1) || { echo "(btmgmt --index $1 con failed: $_bc)"; return 1; }
+  echo "$_bc" | grep ' type ' | sed 's/[[:space:]]*$//'
 }
-btmon_clean() {
-  grep -n -i -E 'unknown|invalid|malformed|not enough|too short|too long|\?\?\?' "$1" |
-    grep -v -E 'Status: Invalid (Parameters \(0x0d\)|Index \(0x11\))|RSSI: invalid \(0x7f\)' > /tmp/btmon-bad.txt
-  if [ -s /tmp/btmon-bad.txt ]; then fail "btmon could not decode all of $1:"; cat /tmp/btmon-bad.txt; else pass "btmon decoded all $(grep -c '^@ MGMT Command' "$1") commands in $1"; fi
+# our_con INDEX: the same from `bcms-mgmt con`, which must exit 0.
+our_con() {
+  _oc=$(t 10 bcms-mgmt --index "$1" con 2>&1) || { echo "(bcms-mgmt --index $1 con failed: $_oc)"; return 1; }
+  echo "$_oc"
 }
-btmon_pkt() {
-  if KIND="@ MGMT $1: " OP="(0x$2)" RE="$3" awk '
-      /^[^ ]/ { inblk = index($0, ENVIRON["KIND"]) == 1 && index($0, ENVIRON["OP"]) > 0 }
-      inblk && $0 ~ ENVIRON["RE"] { found = 1 }
-      END { exit !found }' /tmp/ours.log; then
-    pass "btmon: $1 0x$2 decoded with /$3/"
-  else
-    fail "btmon: no $1 0x$2 with /$3/ in our packets"
-  fi
-}
-# btmon_field KIND CODE FIELD: the value of the first "FIELD: value" line
-# in our packets of KIND with CODE (the value up to the end of the line).
-btmon_field() {
-  KIND="@ MGMT $1: " OP="(0x$2)" F="$3" awk '
-    /^[^ ]/ { inblk = index($0, ENVIRON["KIND"]) == 1 && index($0, ENVIRON["OP"]) > 0; next }
-    inblk { line = $0; sub(/^ +/, "", line)
-            if (index(line, ENVIRON["F"] ": ") == 1) { print substr(line, length(ENVIRON["F"]) + 3); exit } }' /tmp/ours.log
-}
-# bt_con INDEX: btmgmt's connection list of hciINDEX, one "ADDR type T" a line.
-bt_con() { mgmt "$1" con 2>&1 | grep ' type ' | sed 's/[[:space:]]*$//'; }
 # -------------------------------------------------------------------------
 
 step "set-up: hci1 privacy on, both powered and bondable, hci0 advertises"
@@ -77,11 +58,11 @@ bg_start l2c l2test -i hci1 -n -V le_public -P 128 "$A0"
 wait_grep 10 "Connected to $A0" /tmp/l2c.log || { fail "l2test did not connect"; cat /tmp/l2c.log; }
 
 step "con: the same connections as btmgmt con, on both sides"
-t 10 bcms-mgmt --index 1 con > /tmp/o.txt 2>&1
-expect_eq "con on hci1 = btmgmt con" "$(bt_con 1)" "$(cat /tmp/o.txt)"
+our_con 1 > /tmp/o.txt
+expect_same "con on hci1 = btmgmt con" "$(bt_con 1)" "$(cat /tmp/o.txt)"
 expect_eq "con on hci1 lists hci0" "$A0 type LE Public" "$(cat /tmp/o.txt)"
-t 10 bcms-mgmt --index 0 con > /tmp/o.txt 2>&1
-expect_eq "con on hci0 = btmgmt con" "$(bt_con 0)" "$(cat /tmp/o.txt)"
+our_con 0 > /tmp/o.txt
+expect_same "con on hci0 = btmgmt con" "$(bt_con 0)" "$(cat /tmp/o.txt)"
 expect_grep ' type LE Random$' /tmp/o.txt "con on hci0: hci1 connected from a random (private) address"
 
 step "pair: bcms-mgmt --json pair on hci1 (Just Works)"
@@ -113,9 +94,11 @@ cat /tmp/ci.txt
 
 step "disconnect"
 t 10 bcms-mgmt --index 1 disconnect "$A0" > /tmp/o.txt 2>&1
+expect_eq "disconnect exit status" 0 "$?"
 expect_grep "^hci1 Disconnect $A0 \\(LE Public\\) complete$" /tmp/o.txt "disconnect reported"
 wait_grep 5 'Disconnected' /tmp/l2c.log || fail "l2test client did not see the disconnection"
 expect_eq "btmgmt con on hci1 after disconnect" "" "$(bt_con 1)"
+expect_eq "bcms-mgmt con on hci1 after disconnect" "No connections" "$(our_con 1)"
 bg_stop l2c
 bg_stop l2s
 
@@ -173,18 +156,18 @@ step "btmon: our commands, the kernel's replies and key events"
 btmon_stop
 btmon_blocks bcms-mgmt > /tmp/ours.log
 btmon_clean /tmp/ours.log
-btmon_pkt Command 0019 "LE Address: $A0"
-btmon_pkt Command 0019 'Capability: NoInputNoOutput \(0x03\)'
-btmon_pkt Command 0019 'Capability: KeyboardDisplay \(0x04\)'
-btmon_pkt Command 001c "LE Address: "
-btmon_pkt Command 001a 'LE Address: 00:11:22:33:44:55'
-btmon_pkt Command 0014 "LE Address: $A0"
-btmon_pkt Command 001b "LE Address: $A0"
-btmon_pkt Command 0031 "LE Address: $A0"
-btmon_pkt Command 0013 'Keys: 2'
-btmon_pkt Command 0030 'Keys: 1'
-btmon_pkt Event 000a 'Key type: Unauthenticated legacy key \(0x00\)'
-btmon_pkt Event 0018 "LE Address: $A1"
+btmon_mgmt Command 0019 "LE Address: $A0"
+btmon_mgmt Command 0019 'Capability: NoInputNoOutput \(0x03\)'
+btmon_mgmt Command 0019 'Capability: KeyboardDisplay \(0x04\)'
+btmon_mgmt Command 001c "LE Address: "
+btmon_mgmt Command 001a 'LE Address: 00:11:22:33:44:55'
+btmon_mgmt Command 0014 "LE Address: $A0"
+btmon_mgmt Command 001b "LE Address: $A0"
+btmon_mgmt Command 0031 "LE Address: $A0"
+btmon_mgmt Command 0013 'Keys: 2'
+btmon_mgmt Command 0030 'Keys: 1'
+btmon_mgmt Event 000a 'Key type: Unauthenticated legacy key \(0x00\)'
+btmon_mgmt Event 0018 "LE Address: $A1"
 # the IRK we loaded is the one the kernel handed out
 irk_event=$(btmon_field Event 0018 Key)
 irk_loaded=$(btmon_field Command 0030 Key)

@@ -24,44 +24,41 @@
 # left out of the comparisons (norm below).
 . /etc/bcms-vm-lib.sh
 
-# --- helpers (shared in spirit with the other mgmt_*.sh scenarios) -------
+# --- helpers (btmon_*: /etc/bcms-vm-lib.sh) -------------------------------
 # Words of a settings list, one space apart, without the bits btmgmt 5.66
 # does not know.
 norm() {
   tr ' \t' '\n\n' | grep -v -x -E 'cis-central|cis-peripheral|iso-broadcaster|sync-receiver|ll-privacy|' | tr '\n' ' ' |
     sed 's/ $//'
 }
-# bt_settings INDEX: btmgmt's current settings of hciINDEX.
-bt_settings() { mgmt "$1" info | sed -n 's/^[[:space:]]*current settings: //p' | norm; }
-# btmon_blocks PROG: the packets of /tmp/btmon.log that went through PROG's
-# mgmt sockets.  btmon tags each mgmt packet with its socket's {0xNNNN};
-# "MGMT Open: PROG" names the process (ids are reused after Close).
-btmon_blocks() {
-  awk -v prog="$1" '
-    /^@ MGMT Open: / { for (i = 1; i <= NF; i++) if ($i ~ /^\{0x[0-9a-f]+\}$/) own[$i] = ($4 == prog) }
-    /^[^ ]/ { keep = 0; for (i = 1; i <= NF; i++) if ($i ~ /^\{0x[0-9a-f]+\}$/) keep = own[$i] }
-    keep' /tmp/btmon.log
+# bt_settings INDEX: btmgmt's current settings of hciINDEX (a text that
+# matches no settings list when btmgmt fails: this runs in $(...), where
+# fail would not count).
+bt_settings() {
+  _bs_out=$(mgmt "$1" info) || { echo "(btmgmt --index $1 info failed)"; return 1; }
+  echo "$_bs_out" | sed -n 's/^[[:space:]]*current settings: //p' | norm
 }
-# btmon_clean FILE: no packet in FILE that btmon could not decode.  Allowed:
-# "RSSI: invalid (0x7f)" (btmon's text for 127, "no RSSI"), and settings
-# bits 17-22 in the kernel's replies, which btmon 5.66 does not know.
-btmon_clean() {
-  grep -n -i -E 'unknown|invalid|malformed|not enough|too short|too long|\?\?\?' "$1" |
-    grep -v -E 'Status: Invalid (Parameters \(0x0d\)|Index \(0x11\))|RSSI: invalid \(0x7f\)|Unknown settings \(0x00[0-7][0-9a-f]0000\)' > /tmp/btmon-bad.txt
-  if [ -s /tmp/btmon-bad.txt ]; then fail "btmon could not decode all of $1:"; cat /tmp/btmon-bad.txt; else pass "btmon decoded all $(grep -c '^@ MGMT Command' "$1") commands in $1"; fi
+# setting_state INDEX WORD: "on" when btmgmt info lists WORD among
+# hciINDEX's current settings, "off" when not, a failure text otherwise.
+setting_state() {
+  _ss=$(bt_settings "$1") || { echo "$_ss"; return 1; }
+  case " $_ss " in *" $2 "*) echo on ;; *) echo off ;; esac
 }
-# btmon_cmd OPCODE REGEX: one of our commands with OPCODE (4 hex digits) was
-# decoded by btmon with a parameter line matching REGEX.
-btmon_cmd() {
-  # (the regex goes through the environment: awk -v would eat its backslashes)
-  if OP="(0x$1)" RE="$2" awk '
-      /^[^ ]/ { inblk = index($0, "@ MGMT Command: ") == 1 && index($0, ENVIRON["OP"]) > 0 }
-      inblk && $0 ~ ENVIRON["RE"] { found = 1 }
-      END { exit !found }' /tmp/ours.log; then
-    pass "btmon: command 0x$1 decoded with /$2/"
-  else
-    fail "btmon: no command 0x$1 with /$2/ in our packets"
-    grep -A6 "(0x$1)" /tmp/ours.log | head -20
+# ours FILE ARGS...: `bcms-mgmt ARGS` with stdout and stderr in FILE,
+# trailing blanks removed; a failure unless it exits 0 and prints something.
+# ref FILE ARGS...: the same for the reference, BlueZ's `btmgmt ARGS`.
+ours() { _of=$1; shift; run_into "$_of" bcms-mgmt "$@"; }
+ref() { _of=$1; shift; run_into "$_of" btmgmt "$@"; }
+run_into() {
+  _o_f=$1 _o_prog=$2
+  shift 2
+  t 10 "$_o_prog" "$@" > "$_o_f.raw" 2>&1
+  _o_rc=$?
+  sed 's/[[:space:]]*$//' "$_o_f.raw" > "$_o_f"
+  if [ "$_o_rc" -ne 0 ]; then
+    fail "$_o_prog $*: exit status $_o_rc: $(cat "$_o_f")"
+  elif [ ! -s "$_o_f" ]; then
+    fail "$_o_prog $*: printed nothing"
   fi
 }
 # set_check DESC WORD on|off ARGS...: `bcms-mgmt --index 0 ARGS` succeeds,
@@ -75,10 +72,8 @@ set_check() {
     return
   fi
   _s_ours=$(sed -n 's/.* settings: //p' /tmp/set.out | norm)
-  _s_bt=$(bt_settings 0)
-  expect_eq "$_s_desc: settings bcms-mgmt printed = btmgmt info" "$_s_bt" "$_s_ours"
-  case " $_s_bt " in *" $_s_word "*) _s_has=on ;; *) _s_has=off ;; esac
-  expect_eq "$_s_desc: btmgmt info lists $_s_word" "$_s_want" "$_s_has"
+  expect_same "$_s_desc: settings bcms-mgmt printed = btmgmt info" "$(bt_settings 0)" "$_s_ours"
+  expect_eq "$_s_desc: btmgmt info lists $_s_word" "$_s_want" "$(setting_state 0 "$_s_word")"
 }
 # -------------------------------------------------------------------------
 
@@ -89,39 +84,39 @@ wait_grep 5 'Monitoring mgmt events' /tmp/mon.log || fail "bcms-mgmt monitor did
 bg_start jmon sh -c 'bcms-mgmt --json --index 0 monitor 2> /tmp/jmon.err'
 
 step "read-only commands: bcms-mgmt's values = btmgmt's"
-t 10 bcms-mgmt revision > /tmp/o.txt 2>&1
-mgmt 0 revision > /tmp/b.txt 2>&1
-expect_eq "revision" "$(grep -m1 '^MGMT Version' /tmp/b.txt)" "$(cat /tmp/o.txt)"
-t 10 bcms-mgmt version > /tmp/o.txt 2>&1
-expect_eq "version (the same command)" "$(grep -m1 '^MGMT Version' /tmp/b.txt)" "$(cat /tmp/o.txt)"
+ours /tmp/o.txt revision
+ref /tmp/b.txt --index 0 revision
+expect_same "revision" "$(grep -m1 '^MGMT Version' /tmp/b.txt)" "$(cat /tmp/o.txt)"
+ours /tmp/o.txt version
+expect_same "version (the same command)" "$(grep -m1 '^MGMT Version' /tmp/b.txt)" "$(cat /tmp/o.txt)"
 
 # info of every controller: the same lines, trailing blanks aside
-t 10 bcms-mgmt info | sed 's/[[:space:]]*$//' > /tmp/o.txt
-t 10 btmgmt info | sed 's/[[:space:]]*$//' > /tmp/b.txt
+ours /tmp/o.txt info
+ref /tmp/b.txt info
 # (btmgmt leaves out settings bits it does not know; so must the comparison)
 sed -E 's/ (cis-central|cis-peripheral|iso-broadcaster|sync-receiver|ll-privacy)//g' /tmp/o.txt > /tmp/o2.txt
 if diff /tmp/b.txt /tmp/o2.txt; then pass "info: identical to btmgmt info (all controllers)"; else fail "info differs from btmgmt info"; fi
 
 # extinfo: address, version, manufacturer and settings lines as btmgmt's
-t 10 bcms-mgmt --index 0 extinfo > /tmp/o.txt 2>&1
-mgmt 0 extinfo > /tmp/b.txt 2>&1
+ours /tmp/o.txt --index 0 extinfo
+ref /tmp/b.txt --index 0 extinfo
 for what in addr 'supported settings' 'current settings'; do
-  expect_eq "extinfo: $what" "$(grep -m1 "^.$what" /tmp/b.txt | norm)" "$(grep -m1 "^.$what" /tmp/o.txt | norm)"
+  expect_same "extinfo: $what" "$(grep -m1 "^.$what" /tmp/b.txt | norm)" "$(grep -m1 "^.$what" /tmp/o.txt | norm)"
 done
 
 # commands: the same opcodes and event codes, in the kernel's order
-t 10 bcms-mgmt commands > /tmp/o.txt 2>&1
-mgmt 0 commands > /tmp/b.txt 2>&1
+ours /tmp/o.txt commands
+ref /tmp/b.txt --index 0 commands
 codes() { sed -n 's/.*(\(0x[0-9a-f]*\))$/\1/p' "$1" | tr '\n' ' '; }
-expect_eq "commands: header lines" "$(grep -E '^[0-9]+ (commands|events)' /tmp/b.txt | tr '\n' ' ')" \
+expect_same "commands: header lines" "$(grep -E '^[0-9]+ (commands|events)' /tmp/b.txt | tr '\n' ' ')" \
   "$(grep -E '^[0-9]+ (commands|events)' /tmp/o.txt | tr '\n' ' ')"
-expect_eq "commands: opcode and event lists" "$(codes /tmp/b.txt)" "$(codes /tmp/o.txt)"
+expect_same "commands: opcode and event lists" "$(codes /tmp/b.txt)" "$(codes /tmp/o.txt)"
 
 # config: manufacturer and options (btmgmt 5.66 prints a garbage index in
 # its header line, so only the tab-indented lines are compared)
-t 10 bcms-mgmt --index 0 config > /tmp/o.txt 2>&1
-mgmt 0 config > /tmp/b.txt 2>&1
-expect_eq "config" "$(grep -E 'manufacturer|options' /tmp/b.txt | sed 's/^.*\t//; s/[[:space:]]*$//')" \
+ours /tmp/o.txt --index 0 config
+ref /tmp/b.txt --index 0 config
+expect_same "config" "$(grep -E 'manufacturer|options' /tmp/b.txt | sed 's/^.*\t//; s/[[:space:]]*$//')" \
   "$(grep -E 'manufacturer|options' /tmp/o.txt | sed 's/^.*\t//; s/[[:space:]]*$//')"
 
 step "settings: each change shows in btmgmt info"
@@ -161,24 +156,26 @@ set_check "bredr on" br/edr on bredr on
 set_check "power on (again)" powered on power on
 
 # con on an idle (powered) controller: no connections either way
-t 10 bcms-mgmt --index 0 con > /tmp/o.txt 2>&1
+# (btmgmt con prints nothing for no connections, so only its status counts)
+ours /tmp/o.txt --index 0 con
+check "btmgmt con succeeds" mgmt 0 con
 mgmt 0 con > /tmp/b.txt 2>&1
 expect_eq "con: connection list (none)" "$(grep -c 'type' /tmp/b.txt)" "$(grep -c 'type' /tmp/o.txt)"
 expect_grep '^No connections$' /tmp/o.txt "con says 'No connections'"
 
 step "name, appearance, io-cap"
-t 10 bcms-mgmt --index 0 name "bcms settings" bcms-s > /tmp/o.txt 2>&1
+ours /tmp/o.txt --index 0 name "bcms settings" bcms-s
 expect_grep '^hci0 Name changed to bcms settings$' /tmp/o.txt "name: bcms-mgmt reports the new name"
-mgmt 0 info > /tmp/b.txt 2>&1
+ref /tmp/b.txt --index 0 info
 expect_grep '^[[:space:]]name bcms settings$' /tmp/b.txt "name: btmgmt info shows the name"
 expect_grep '^[[:space:]]short name bcms-s$' /tmp/b.txt "name: btmgmt info shows the short name"
 
-t 10 bcms-mgmt --index 0 appearance 0x0341 > /tmp/o.txt 2>&1
+ours /tmp/o.txt --index 0 appearance 0x0341
 expect_grep '^hci0 Appearance set to 0x0341$' /tmp/o.txt "appearance: bcms-mgmt reports 0x0341"
 # btmgmt has no appearance read-back of its own; btmon decodes the kernel's
 # answer to btmgmt's Read Extended Controller Information (checked below).
-mgmt 0 extinfo > /dev/null 2>&1
-t 10 bcms-mgmt --index 0 extinfo > /tmp/o.txt 2>&1
+ref /tmp/b.txt --index 0 extinfo
+ours /tmp/o.txt --index 0 extinfo
 expect_grep 'Appearance: 0x0341' /tmp/o.txt "extinfo: bcms-mgmt decodes the appearance from the EIR"
 expect_grep 'Name \(complete\): bcms settings' /tmp/o.txt "extinfo: bcms-mgmt decodes the name from the EIR"
 
@@ -186,33 +183,34 @@ check "io-cap KeyboardDisplay" t 10 bcms-mgmt --index 0 io-cap KeyboardDisplay
 check "io-cap 3 (NoInputNoOutput)" t 10 bcms-mgmt --index 0 io-cap 3
 
 step "phy: the same lists as btmgmt phy, before and after a change"
-t 10 bcms-mgmt --index 0 phy | sed 's/[[:space:]]*$//' > /tmp/o.txt
-mgmt 0 phy | sed 's/[[:space:]]*$//' > /tmp/b.txt
+ours /tmp/o.txt --index 0 phy
+ref /tmp/b.txt --index 0 phy
 if diff /tmp/b.txt /tmp/o.txt; then pass "phy: identical to btmgmt phy"; else fail "phy differs from btmgmt phy"; fi
-t 10 bcms-mgmt --index 0 phy BR1M1SLOT BR1M3SLOT LE1MTX LE1MRX LE2MTX LE2MRX | sed 's/[[:space:]]*$//' > /tmp/o.txt
-mgmt 0 phy | sed 's/[[:space:]]*$//' > /tmp/b.txt
+ours /tmp/o.txt --index 0 phy BR1M1SLOT BR1M3SLOT LE1MTX LE1MRX LE2MTX LE2MRX
+ref /tmp/b.txt --index 0 phy
 if diff /tmp/b.txt /tmp/o.txt; then pass "phy set: btmgmt phy shows what bcms-mgmt printed"; else fail "phy set: differs from btmgmt phy"; fi
 expect_eq "phy set: selected phys" "Selected phys: BR1M1SLOT BR1M3SLOT LE1MTX LE1MRX LE2MTX LE2MRX" \
   "$(grep '^Selected phys' /tmp/b.txt)"
 
 step "advinfo / advsize: the same numbers as btmgmt"
-t 10 bcms-mgmt --index 0 advinfo > /tmp/o.txt 2>&1
-mgmt 0 advinfo > /tmp/b.txt 2>&1
+ours /tmp/o.txt --index 0 advinfo
+ref /tmp/b.txt --index 0 advinfo
 for what in 'Max advertising data len' 'Max scan response data len' 'Max instances' 'Instances list'; do
-  expect_eq "advinfo: $what" "$(grep -m1 "^$what" /tmp/b.txt)" "$(grep -m1 "^$what" /tmp/o.txt)"
+  expect_same "advinfo: $what" "$(grep -m1 "^$what" /tmp/b.txt)" "$(grep -m1 "^$what" /tmp/o.txt)"
 done
+expect_grep '^Supported flags: [a-z]' /tmp/b.txt "advinfo: btmgmt names the supported flags"
 ours_flags=" $(sed -n 's/^Supported flags: //p' /tmp/o.txt) "
 missing=""
 for f in $(sed -n 's/^Supported flags: //p' /tmp/b.txt); do
   case "$ours_flags" in *" $f "*) ;; *) missing="$missing $f" ;; esac
 done
 expect_eq "advinfo: every flag btmgmt names is named by bcms-mgmt" "" "$missing"
-t 10 bcms-mgmt --index 0 advsize -c -g -n 1 > /tmp/o.txt 2>&1
-mgmt 0 advsize -c -g -n 1 > /tmp/b.txt 2>&1
+ours /tmp/o.txt --index 0 advsize -c -g -n 1
+ref /tmp/b.txt --index 0 advsize -c -g -n 1
 for what in 'Instance' 'Max advertising data len' 'Max scan response data len'; do
-  expect_eq "advsize -c -g -n: $what" "$(grep -m1 "^$what" /tmp/b.txt)" "$(grep -m1 "^$what" /tmp/o.txt)"
+  expect_same "advsize -c -g -n: $what" "$(grep -m1 "^$what" /tmp/b.txt)" "$(grep -m1 "^$what" /tmp/o.txt)"
 done
-expect_eq "advsize -c -g -n: flags" "$(sed -n 's/^Flags: //p' /tmp/b.txt | norm)" \
+expect_same "advsize -c -g -n: flags" "$(sed -n 's/^Flags: //p' /tmp/b.txt | norm)" \
   "$(sed -n 's/^Flags: //p' /tmp/o.txt | sed 's/ (0x[0-9a-f]*)$//' | norm)"
 
 step "keys: BR/EDR link keys from a key file (btmgmt unpair is the read-back)"
@@ -229,11 +227,11 @@ expect_grep 'Not Paired' /tmp/b.txt "keys: after an empty keys, btmgmt unpair fi
 
 step "send: generic commands change what btmgmt reports"
 check "send set-powered powered=0" t 10 bcms-mgmt --index 0 send set-powered powered=0
-expect_eq "send: btmgmt info after powered=0" off "$(case " $(bt_settings 0) " in *" powered "*) echo on ;; *) echo off ;; esac)"
+expect_eq "send: btmgmt info after powered=0" off "$(setting_state 0 powered)"
 check "send 0x0005 powered=1" t 10 bcms-mgmt --index 0 send 0x0005 powered=1
-expect_eq "send: btmgmt info after powered=1" on "$(case " $(bt_settings 0) " in *" powered "*) echo on ;; *) echo off ;; esac)"
+expect_eq "send: btmgmt info after powered=1" on "$(setting_state 0 powered)"
 check "send \"Set Local Name\"" t 10 bcms-mgmt --index 0 send "Set Local Name" name=via-send short_name=vs
-mgmt 0 info > /tmp/b.txt 2>&1
+ref /tmp/b.txt --index 0 info
 expect_grep '^[[:space:]]name via-send$' /tmp/b.txt "send: btmgmt info shows the name"
 
 step "find -b: BR/EDR inquiry on hci0 finds the discoverable hci1"
@@ -264,7 +262,7 @@ wait_grep 5 '^[[:space:]]name via-send$' /tmp/mon.log || fail "monitor did not p
 bg_stop mon
 final=$(bt_settings 0)
 last=$(sed -n 's/^[[:space:]]*settings: //p' /tmp/mon.log | tail -n 1 | norm)
-expect_eq "monitor: last New Settings = btmgmt info" "$final" "$last"
+expect_same "monitor: last New Settings = btmgmt info" "$final" "$last"
 n=$(grep -c 'New Settings (0x0006)' /tmp/mon.log)
 [ "$n" -ge 20 ] && pass "monitor: $n New Settings events" || fail "monitor: only $n New Settings events"
 expect_grep 'Local Name Changed \(0x0008\)' /tmp/mon.log "monitor: Local Name Changed printed"
@@ -283,23 +281,23 @@ btmon_stop
 btmon_blocks bcms-mgmt > /tmp/ours.log
 btmon_blocks btmgmt > /tmp/theirs.log
 btmon_clean /tmp/ours.log
-btmon_cmd 0005 'Powered: Enabled \(0x01\)'
-btmon_cmd 0006 'Discoverable: Limited \(0x02\)'
-btmon_cmd 0006 'Timeout: 30'
-btmon_cmd 0008 'Fast Connectable: Enabled \(0x01\)'
-btmon_cmd 000a 'Link Security: Enabled \(0x01\)'
-btmon_cmd 000d 'Low Energy: Enabled \(0x01\)'
-btmon_cmd 000f 'Name: bcms settings'
-btmon_cmd 000f 'Short name: bcms-s'
-btmon_cmd 0012 '[Kk]ey: 00112233445566778899aabbccddeeff'
-btmon_cmd 0018 'Capability: KeyboardDisplay \(0x04\)'
-btmon_cmd 0029 'Advertising: Connectable \(0x02\)'
-btmon_cmd 002a 'BR/EDR: Disabled \(0x00\)'
-btmon_cmd 002b 'Address: C0:11:22:33:44:55 \(Static\)'
-btmon_cmd 002d 'Secure Connections: Only \(0x02\)'
-btmon_cmd 002f 'Privacy: Limited \(0x02\)'
-btmon_cmd 0043 'Appearance: Heart Rate Belt \(0x0341\)'
-btmon_cmd 0045 'Selected PHYs: 0x'
+btmon_mgmt Command 0005 'Powered: Enabled \(0x01\)'
+btmon_mgmt Command 0006 'Discoverable: Limited \(0x02\)'
+btmon_mgmt Command 0006 'Timeout: 30'
+btmon_mgmt Command 0008 'Fast Connectable: Enabled \(0x01\)'
+btmon_mgmt Command 000a 'Link Security: Enabled \(0x01\)'
+btmon_mgmt Command 000d 'Low Energy: Enabled \(0x01\)'
+btmon_mgmt Command 000f 'Name: bcms settings'
+btmon_mgmt Command 000f 'Short name: bcms-s'
+btmon_mgmt Command 0012 '[Kk]ey: 00112233445566778899aabbccddeeff'
+btmon_mgmt Command 0018 'Capability: KeyboardDisplay \(0x04\)'
+btmon_mgmt Command 0029 'Advertising: Connectable \(0x02\)'
+btmon_mgmt Command 002a 'BR/EDR: Disabled \(0x00\)'
+btmon_mgmt Command 002b 'Address: C0:11:22:33:44:55 \(Static\)'
+btmon_mgmt Command 002d 'Secure Connections: Only \(0x02\)'
+btmon_mgmt Command 002f 'Privacy: Limited \(0x02\)'
+btmon_mgmt Command 0043 'Appearance: Heart Rate Belt \(0x0341\)'
+btmon_mgmt Command 0045 'Selected PHYs: 0x'
 if grep -q 'Appearance: Heart Rate Belt (0x0341)' /tmp/theirs.log; then
   pass "btmon: the kernel told btmgmt (extinfo) appearance 0x0341"
 else
