@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # scripts/vm-lib/rootfs.sh: builds the per-run initramfs of scripts/vm
 # (sourced by it, runs on the host).  Inputs are scripts/vm's variables:
-# RUN R KROOT KVER MODDIR BLUEZ BLUEZ_TEST BLUEZ_BINS BLUEZ_TEST_BINS MODULES
+# RUN R KROOT KVER MODDIR BLUEZ BLUEZ_TEST BLUEZ_GATT BLUEZ_BINS BLUEZ_TEST_BINS MODULES
 # BUSYBOX BINS EXTRAS ENVS NCTRL BTVIRT_FLAGS TIMEOUT SCENARIO SCENARIO_ARGS
 # COMMAND VMLIB.  Output: $RUN/initrd.img, and NONCE (the exit marker key).
 #
@@ -77,6 +77,10 @@ build_rootfs() {
   for b in "${BLUEZ_TEST_BINS[@]}"; do
     [ -f "$BLUEZ_TEST/usr/bin/$b" ] || die "bluez-test-tools has no $b"
     cp "$BLUEZ_TEST/usr/bin/$b" "$R/usr/bin/"
+  done
+  for b in "${GATT_TOOLS[@]}"; do   # built from source by cache.sh
+    [ -x "$BLUEZ_GATT/$b" ] || die "$BLUEZ_GATT has no $b"
+    cp "$BLUEZ_GATT/$b" "$R/usr/bin/"
   done
   # stdbuf -oL: BlueZ's tools printf to a block-buffered stdout when it is
   # a file; scenarios that watch a background tool's output need lines.
