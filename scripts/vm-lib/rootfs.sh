@@ -8,6 +8,7 @@
 # VM layout:
 #   /init                     scripts/vm-lib/init.sh (PID 1)
 #   /etc/bcms-vm-lib.sh       scripts/vm-lib/scenario-lib.sh (for scenarios)
+#   /etc/bcms-btgatt-lib.sh   scripts/vm-lib/btgatt-lib.sh (btgatt-client sessions)
 #   /etc/bcms-vm/conf         this run's settings (shell variables)
 #   /etc/bcms-vm/env          the scenario's --env variables
 #   /etc/bcms-vm/modules      kernel modules in load order
@@ -98,6 +99,7 @@ build_rootfs() {
   cp "$VMLIB/init.sh" "$R/init"
   chmod 755 "$R/init"
   cp "$VMLIB/scenario-lib.sh" "$R/etc/bcms-vm-lib.sh"
+  cp "$VMLIB/btgatt-lib.sh" "$R/etc/bcms-btgatt-lib.sh"
 
   for b in "${BINS[@]}"; do
     cp -L "$b" "$R/opt/bcms/bin/"
