@@ -55,7 +55,7 @@ H=$(value_handle /tmp/c1.log "$SCRATCH")
 [ -n "$H" ] || { fail "no $SCRATCH in btgatt-client's database"; cat /tmp/c1.log; finish; }
 note "scratch value handle $H"
 MARK=$(wc -l < /tmp/btmon.log)
-if btgatt_cmd c1 10 'Read value|Read request failed' read-long-value "$H" 0; then cat /tmp/c1.answer; fi
+if btgatt_cmd c1 10 'Read value|Read request failed' read-long-value "$H" 0; then cat /tmp/c1.answer; echo; fi
 expect_grep "Read value \(120 bytes\): $SCRATCH_HEX" /tmp/c1.answer "read-long-value returns the 120 octets"
 sleep 0.3
 tail -n +"$MARK" /tmp/btmon.log > /tmp/btmon-read1.log
@@ -70,7 +70,7 @@ step "btgatt-client -m 100: MTU 100, the same read needs one blob at offset 99"
 MARK=$(wc -l < /tmp/btmon.log)
 if btgatt_open c2 -v -m 100; then pass "second session"; else fail "btgatt-client -m 100"; finish; fi
 expect_grep 'MTU exchange complete, with MTU: 100' /tmp/c2.log "negotiated MTU 100"
-if btgatt_cmd c2 10 'Read value|Read request failed' read-long-value "$H" 0; then cat /tmp/c2.answer; fi
+if btgatt_cmd c2 10 'Read value|Read request failed' read-long-value "$H" 0; then cat /tmp/c2.answer; echo; fi
 expect_grep "Read value \(120 bytes\): $SCRATCH_HEX" /tmp/c2.answer "read-long-value returns the 120 octets"
 sleep 0.3
 tail -n +"$MARK" /tmp/btmon.log > /tmp/btmon-c2.log
