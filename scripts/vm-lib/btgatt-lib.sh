@@ -103,17 +103,13 @@ hex_bytes() { printf '%s' "$1" | od -An -v -tx1 | tr -s ' \n' ' ' | sed 's/^ //;
 # spaced_hex STRING: "62 63 ..." as btgatt-client prints a read value.
 spaced_hex() { printf '%s' "$1" | od -An -v -tx1 | tr -s ' \n' ' ' | sed 's/^ //; s/ $//'; }
 
-# csrk_of INDEX: the 32 hex digits of controller INDEX's own (local) CSRK,
-# from the MGMT New Signature Resolving Key event in /tmp/btmon.log (btmon
-# prints "Key type: Unauthenticated local CSRK (0x00)" and then "Key: <hex>",
-# the octets in the order of the event, which is how btgatt-client's
-# set-sign-key -c reads them).
+# csrk_of INDEX: the 32 hex digits of the CSRK that controller INDEX
+# distributed in pairing (its SMP Signing Information, as btmon decodes
+# what hciINDEX sent; the kernel reports it to the other side only, as
+# that side's "remote CSRK").  The octets are in wire order, which is how
+# btgatt-client's set-sign-key -c takes them.
 csrk_of() {
-  awk -v hci="[hci$1]" '
-    /MGMT Event: New Signature Resolving Key/ { mine = index($0, hci) > 0; next }
-    mine && /Key type: .*local CSRK/ { want = 1; next }
-    want && /Key: / { sub(/.*Key: /, ""); print; exit }
-    /^[@<>=]/ { mine = 0; want = 0 }' /tmp/btmon.log
+  btmon_tx "$1" /tmp/btmon.log | sed -n 's/.*Signature key: \([0-9a-f]*\).*/\1/p' | tail -1
 }
 
 # btmon_tx INDEX FILE: the packets controller INDEX's host sent ("<" lines
@@ -122,4 +118,45 @@ csrk_of() {
 # RX on the other); counting one side counts each PDU once.
 btmon_tx() {
   awk -v h="[hci$1]" '/^[<>@=]/ { tx = ($1 == "<" && index($0, h) > 0); if (tx) print; next } tx { print }' "$2"
+}
+
+# The heart-rate example's 120-octet vendor characteristic (read, write,
+# reliable write, signed writes) and its initial value, as the example
+# builds it: "bcms long value 000 004 008 ... " cut to 120 octets.
+SCRATCH_UUID=b2c30003-7a3d-4d6e-9f10-5c1a8e2d4b60
+scratch_initial() {
+  _s="bcms long value "
+  _i=0
+  while [ ${#_s} -lt 120 ]; do _s="$_s$(printf '%03d ' $_i)"; _i=$((_i + 4)); done
+  printf '%.120s' "$_s"
+}
+
+# central_pairing_setup: hci1 powered and bondable, with `bcms-mgmt agent`
+# answering its pairing questions (Just Works; there is no bluetoothd).
+# The kernel then pairs on demand (a session's -s medium, or the
+# peripheral's Security Request) and distributes LTK and CSRK both ways.
+central_pairing_setup() {
+  check "hci1 powered" power_on 1
+  check "hci1 bondable" t 10 bcms-mgmt --index 1 bondable on
+  bg_start agent bcms-mgmt --index 1 agent
+  wait_grep 5 'Agent running' /tmp/agent.log || note "the agent did not announce itself"
+}
+
+# btgatt_pair NAME: raises the session's link to security level 2 (the
+# client's set-security 2 = BT_SECURITY medium on its ATT socket): the
+# kernel pairs (Just Works) or, when bonded, encrypts with the stored LTK.
+# Waits until hci1 reports the link encrypted (btmon Encryption Change).
+# (btgatt-client -s medium at connect is not used: the kernel may answer
+# it with "security requested but not available" when SMP is not yet set
+# up on the new link, and go on unencrypted.)
+btgatt_pair() {
+  _p_from=$(($(wc -l < /tmp/btmon.log) + 1))
+  btgatt_cmd "$1" 5 'Setting security level 2 success|Could not' set-security 2
+  _p_end=$(($(date +%s) + 11))
+  while ! tail -n +"$_p_from" /tmp/btmon.log | grep -q 'Encryption: Enabled'; do
+    if [ "$(date +%s)" -ge "$_p_end" ]; then fail "session $1: the link was not encrypted within 10 s"; return 1; fi
+    sleep 0.1
+  done
+  pass "session $1: link encrypted"
+  sleep 0.5   # key distribution follows the encryption
 }

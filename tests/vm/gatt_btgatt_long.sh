@@ -18,11 +18,8 @@
 . /etc/bcms-vm-lib.sh
 . /etc/bcms-btgatt-lib.sh
 
-SCRATCH=b2c30003-7a3d-4d6e-9f10-5c1a8e2d4b60
-SCRATCH_TEXT="bcms long value "
-i=0
-while [ ${#SCRATCH_TEXT} -lt 120 ]; do SCRATCH_TEXT="$SCRATCH_TEXT$(printf '%03d ' $i)"; i=$((i + 4)); done
-SCRATCH_TEXT=$(printf '%.120s' "$SCRATCH_TEXT")
+SCRATCH=$SCRATCH_UUID
+SCRATCH_TEXT=$(scratch_initial)
 NEW_TEXT="prepared write: the quick brown fox jumps over the lazy dog, 0123456789 ABCDEFGHIJKLMNOPQRSTUVWXYZ!"
 NEW_TEXT=$(printf '%.100s' "$NEW_TEXT")
 REL_TEXT="reliable: echoed and compared by the client, twice over the 23 MTU"

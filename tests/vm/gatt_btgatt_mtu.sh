@@ -14,12 +14,8 @@
 . /etc/bcms-vm-lib.sh
 . /etc/bcms-btgatt-lib.sh
 
-SCRATCH=b2c30003-7a3d-4d6e-9f10-5c1a8e2d4b60
-# The example's initial scratch value: "bcms long value 000 004 ... " (120 octets)
-SCRATCH_TEXT="bcms long value "
-i=0
-while [ ${#SCRATCH_TEXT} -lt 120 ]; do SCRATCH_TEXT="$SCRATCH_TEXT$(printf '%03d ' $i)"; i=$((i + 4)); done
-SCRATCH_TEXT=$(printf '%.120s' "$SCRATCH_TEXT")
+SCRATCH=$SCRATCH_UUID
+SCRATCH_TEXT=$(scratch_initial)
 SCRATCH_HEX=$(spaced_hex "$SCRATCH_TEXT")
 
 step "power on hci1 (the central); start bcms-example-heart-rate on hci0"
