@@ -1,13 +1,14 @@
 # shellcheck shell=bash
 # scripts/vm-lib/rootfs.sh: builds the per-run initramfs of scripts/vm
 # (sourced by it, runs on the host).  Inputs are scripts/vm's variables:
-# RUN R KROOT KVER MODDIR BLUEZ BLUEZ_TEST BLUEZ_BINS BLUEZ_TEST_BINS MODULES
+# RUN R KROOT KVER MODDIR BLUEZ BLUEZ_TEST BLUEZ_GATT BLUEZ_BINS BLUEZ_TEST_BINS MODULES
 # BUSYBOX BINS EXTRAS ENVS NCTRL BTVIRT_FLAGS TIMEOUT SCENARIO SCENARIO_ARGS
 # COMMAND VMLIB.  Output: $RUN/initrd.img, and NONCE (the exit marker key).
 #
 # VM layout:
 #   /init                     scripts/vm-lib/init.sh (PID 1)
 #   /etc/bcms-vm-lib.sh       scripts/vm-lib/scenario-lib.sh (for scenarios)
+#   /etc/bcms-btgatt-lib.sh   scripts/vm-lib/btgatt-lib.sh (btgatt-client sessions)
 #   /etc/bcms-vm/conf         this run's settings (shell variables)
 #   /etc/bcms-vm/env          the scenario's --env variables
 #   /etc/bcms-vm/modules      kernel modules in load order
@@ -78,6 +79,10 @@ build_rootfs() {
     [ -f "$BLUEZ_TEST/usr/bin/$b" ] || die "bluez-test-tools has no $b"
     cp "$BLUEZ_TEST/usr/bin/$b" "$R/usr/bin/"
   done
+  for b in "${GATT_TOOLS[@]}"; do   # built from source by cache.sh
+    [ -x "$BLUEZ_GATT/$b" ] || die "$BLUEZ_GATT has no $b"
+    cp "$BLUEZ_GATT/$b" "$R/usr/bin/"
+  done
   # stdbuf -oL: BlueZ's tools printf to a block-buffered stdout when it is
   # a file; scenarios that watch a background tool's output need lines.
   cp "$(command -v stdbuf)" "$R/usr/bin/stdbuf"
@@ -94,6 +99,7 @@ build_rootfs() {
   cp "$VMLIB/init.sh" "$R/init"
   chmod 755 "$R/init"
   cp "$VMLIB/scenario-lib.sh" "$R/etc/bcms-vm-lib.sh"
+  cp "$VMLIB/btgatt-lib.sh" "$R/etc/bcms-btgatt-lib.sh"
 
   for b in "${BINS[@]}"; do
     cp -L "$b" "$R/opt/bcms/bin/"
