@@ -155,36 +155,37 @@ int remove_adv(Ctx& ctx, int instance) {
 
 }  // namespace
 
-void add_adv_commands(CLI::App& app, Ctx& ctx) {
-  auto o = std::make_shared<AdvOpts>();
-  auto* add = app.add_subcommand("add-adv", "Add an advertising instance <instance>");
-  add->add_option("instance", o->instance, "Instance 1-255")->required()->check(CLI::Range(1, 255));
-  add->add_option("-u,--uuid", o->uuids, "Service UUID to list (repeatable)");
-  add->add_option("-d,--adv-data", o->adv_hex, "Raw advertising data (hex)");
-  add->add_option("-s,--scan-rsp", o->scan_hex, "Raw scan response data (hex)");
-  add->add_option("-t,--timeout", o->timeout, "Instance timeout in seconds (0 = none)")->check(CLI::Range(0, 0xFFFF));
-  add->add_option("-D,--duration", o->duration, "Duration in seconds when rotating instances")->check(CLI::Range(0, 0xFFFF));
-  add->add_flag("-c,--connectable", o->connectable, "Connectable advertising");
-  add->add_flag("-g,--general-discov", o->general, "General discoverable flag");
-  add->add_flag("-l,--limited-discov", o->limited, "Limited discoverable flag");
-  add->add_flag("-m,--managed-flags", o->managed, "Kernel-managed flags");
-  add->add_flag("-p,--tx-power-managed", o->kernel_tx, "Kernel-managed TX power");
-  add->add_flag("-a,--appearance-managed", o->kernel_appearance, "Kernel-managed appearance");
-  add->add_flag("-n,--name-managed", o->kernel_name, "Kernel-managed local name");
-  add->add_option("--name", o->name, "Local name (shortened when it does not fit)");
-  add->add_option("--appearance", o->appearance, "Appearance value")->check(CLI::Range(0, 0xFFFF));
-  add->add_option("--tx-power", o->tx_power, "TX power level in dBm")->check(CLI::Range(-127, 127));
-  add->add_option("--manufacturer", o->manufacturer, "COMPANY:HEX manufacturer data (repeatable)");
-  add->add_option("--service-data", o->service_data, "UUID:HEX service data (repeatable)");
-  add->callback([&ctx, o] { ctx.action = [&ctx, o] { return add_adv(ctx, *o); }; });
+void add_adv_commands(Commands& cmds, Ctx& ctx) {
+  cmds.push_back({"add-adv", "Add an advertising instance <instance>", [&ctx](CLI::App* add) {
+    auto o = std::make_shared<AdvOpts>();
+    add->add_option("instance", o->instance, "Instance 1-255")->required()->check(CLI::Range(1, 255));
+    add->add_option("-u,--uuid", o->uuids, "Service UUID to list (repeatable)");
+    add->add_option("-d,--adv-data", o->adv_hex, "Raw advertising data (hex)");
+    add->add_option("-s,--scan-rsp", o->scan_hex, "Raw scan response data (hex)");
+    add->add_option("-t,--timeout", o->timeout, "Instance timeout in seconds (0 = none)")->check(CLI::Range(0, 0xFFFF));
+    add->add_option("-D,--duration", o->duration, "Duration in seconds when rotating instances")->check(CLI::Range(0, 0xFFFF));
+    add->add_flag("-c,--connectable", o->connectable, "Connectable advertising");
+    add->add_flag("-g,--general-discov", o->general, "General discoverable flag");
+    add->add_flag("-l,--limited-discov", o->limited, "Limited discoverable flag");
+    add->add_flag("-m,--managed-flags", o->managed, "Kernel-managed flags");
+    add->add_flag("-p,--tx-power-managed", o->kernel_tx, "Kernel-managed TX power");
+    add->add_flag("-a,--appearance-managed", o->kernel_appearance, "Kernel-managed appearance");
+    add->add_flag("-n,--name-managed", o->kernel_name, "Kernel-managed local name");
+    add->add_option("--name", o->name, "Local name (shortened when it does not fit)");
+    add->add_option("--appearance", o->appearance, "Appearance value")->check(CLI::Range(0, 0xFFFF));
+    add->add_option("--tx-power", o->tx_power, "TX power level in dBm")->check(CLI::Range(-127, 127));
+    add->add_option("--manufacturer", o->manufacturer, "COMPANY:HEX manufacturer data (repeatable)");
+    add->add_option("--service-data", o->service_data, "UUID:HEX service data (repeatable)");
+    add->callback([&ctx, o] { ctx.action = [&ctx, o] { return add_adv(ctx, *o); }; });
+  }});
 
-  auto inst = std::make_shared<int>(0);
-  auto* rm = app.add_subcommand("rm-adv", "Remove advertising instance <instance>");
-  rm->add_option("instance", *inst, "Instance 1-255")->required()->check(CLI::Range(1, 255));
-  rm->callback([&ctx, inst] { ctx.action = [&ctx, inst] { return remove_adv(ctx, *inst); }; });
-  app.add_subcommand("clr-adv", "Remove every advertising instance")->callback([&ctx] {
-    ctx.action = [&ctx] { return remove_adv(ctx, 0); };
-  });
+  cmds.push_back({"rm-adv", "Remove advertising instance <instance>", [&ctx](CLI::App* rm) {
+    auto inst = std::make_shared<int>(0);
+    rm->add_option("instance", *inst, "Instance 1-255")->required()->check(CLI::Range(1, 255));
+    rm->callback([&ctx, inst] { ctx.action = [&ctx, inst] { return remove_adv(ctx, *inst); }; });
+  }});
+  cmds.push_back(simple_command("clr-adv", "Remove every advertising instance", ctx,
+                                [](Ctx& c) { return remove_adv(c, 0); }));
 }
 
 }  // namespace bcms::cli

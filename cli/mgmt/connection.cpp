@@ -101,81 +101,87 @@ int agent(Ctx& ctx, const std::string& capability) {
 
 }  // namespace
 
-void add_connection_commands(CLI::App& app, Ctx& ctx) {
-  app.add_subcommand("con", "List connections")->callback([&] { ctx.action = [&] { return connections(ctx); }; });
+void add_connection_commands(Commands& cmds, Ctx& ctx) {
+  cmds.push_back(simple_command("con", "List connections", ctx, connections));
 
-  auto d = std::make_shared<PeerOpts>();
-  auto* disc = app.add_subcommand("disconnect", "Disconnect a device");
-  add_peer(disc, *d);
-  disc->callback([&ctx, d] {
-    ctx.action = [&ctx, d] {
-      Disconnect c;
-      c.address = must_address(d->address);
-      c.address_type = must_address_type(ctx, d->type);
-      auto r = run(ctx, c);
-      return print_peer_result(ctx, "Disconnect", r->address, r->address_type);
-    };
-  });
+  cmds.push_back({"disconnect", "Disconnect a device", [&ctx](CLI::App* disc) {
+    auto d = std::make_shared<PeerOpts>();
+    add_peer(disc, *d);
+    disc->callback([&ctx, d] {
+      ctx.action = [&ctx, d] {
+        Disconnect c;
+        c.address = must_address(d->address);
+        c.address_type = must_address_type(ctx, d->type);
+        auto r = run(ctx, c);
+        return print_peer_result(ctx, "Disconnect", r->address, r->address_type);
+      };
+    });
+  }});
 
-  auto ci = std::make_shared<PeerOpts>();
-  auto* info = app.add_subcommand("conn-info", "RSSI and TX power of a connection");
-  add_peer(info, *ci);
-  info->callback([&ctx, ci] {
-    ctx.action = [&ctx, ci] {
-      GetConnectionInformation c;
-      c.address = must_address(ci->address);
-      c.address_type = must_address_type(ctx, ci->type);
-      auto r = run(ctx, c);
-      if (ctx.json_output) {
-        ctx.emit(json{{"index", ctx.index}, {"address", r->address.to_string()}, {"rssi", r->rssi},
-                      {"tx_power", r->tx_power}, {"max_tx_power", r->max_tx_power}});
-      } else {
-        std::cout << "Connection Information for " << r->address.to_string() << " (" << addr_type_text(r->address_type)
-                  << ")\n\tRSSI " << int(r->rssi) << "\tTX power " << int(r->tx_power) << "\tmaximum TX power "
-                  << int(r->max_tx_power) << "\n";
-      }
-      return kOk;
-    };
-  });
+  cmds.push_back({"conn-info", "RSSI and TX power of a connection", [&ctx](CLI::App* info) {
+    auto ci = std::make_shared<PeerOpts>();
+    add_peer(info, *ci);
+    info->callback([&ctx, ci] {
+      ctx.action = [&ctx, ci] {
+        GetConnectionInformation c;
+        c.address = must_address(ci->address);
+        c.address_type = must_address_type(ctx, ci->type);
+        auto r = run(ctx, c);
+        if (ctx.json_output) {
+          ctx.emit(json{{"index", ctx.index}, {"address", r->address.to_string()}, {"rssi", r->rssi},
+                        {"tx_power", r->tx_power}, {"max_tx_power", r->max_tx_power}});
+        } else {
+          std::cout << "Connection Information for " << r->address.to_string() << " (" << addr_type_text(r->address_type)
+                    << ")\n\tRSSI " << int(r->rssi) << "\tTX power " << int(r->tx_power) << "\tmaximum TX power "
+                    << int(r->max_tx_power) << "\n";
+        }
+        return kOk;
+      };
+    });
+  }});
 
-  auto p = std::make_shared<PeerOpts>();
-  auto* pr = app.add_subcommand("pair", "Pair with a device, answering confirmation/passkey requests");
-  add_peer(pr, *p);
-  pr->add_option("-c,--capability", p->cap, "IO capability for this pairing (default NoInputNoOutput: Just Works)");
-  pr->callback([&ctx, p] { ctx.action = [&ctx, p] { return pair(ctx, *p); }; });
+  cmds.push_back({"pair", "Pair with a device, answering confirmation/passkey requests", [&ctx](CLI::App* pr) {
+    auto p = std::make_shared<PeerOpts>();
+    add_peer(pr, *p);
+    pr->add_option("-c,--capability", p->cap, "IO capability for this pairing (default NoInputNoOutput: Just Works)");
+    pr->callback([&ctx, p] { ctx.action = [&ctx, p] { return pair(ctx, *p); }; });
+  }});
 
-  auto cp = std::make_shared<PeerOpts>();
-  auto* cancel = app.add_subcommand("cancelpair", "Cancel an ongoing pairing");
-  add_peer(cancel, *cp);
-  cancel->callback([&ctx, cp] {
-    ctx.action = [&ctx, cp] {
-      CancelPairDevice c;
-      c.address = must_address(cp->address);
-      c.address_type = must_address_type(ctx, cp->type);
-      auto r = run(ctx, c);
-      return print_peer_result(ctx, "Cancel Pair Device", r->address, r->address_type);
-    };
-  });
+  cmds.push_back({"cancelpair", "Cancel an ongoing pairing", [&ctx](CLI::App* cancel) {
+    auto cp = std::make_shared<PeerOpts>();
+    add_peer(cancel, *cp);
+    cancel->callback([&ctx, cp] {
+      ctx.action = [&ctx, cp] {
+        CancelPairDevice c;
+        c.address = must_address(cp->address);
+        c.address_type = must_address_type(ctx, cp->type);
+        auto r = run(ctx, c);
+        return print_peer_result(ctx, "Cancel Pair Device", r->address, r->address_type);
+      };
+    });
+  }});
 
-  auto up = std::make_shared<PeerOpts>();
-  auto* unpair = app.add_subcommand("unpair", "Remove the keys of a paired device");
-  add_peer(unpair, *up);
-  unpair->add_flag("-D,--disconnect", up->disconnect, "Also disconnect");
-  unpair->callback([&ctx, up] {
-    ctx.action = [&ctx, up] {
-      UnpairDevice c;
-      c.address = must_address(up->address);
-      c.address_type = must_address_type(ctx, up->type);
-      c.disconnect = up->disconnect ? 1 : 0;
-      auto r = run(ctx, c);
-      return print_peer_result(ctx, "Unpair Device", r->address, r->address_type);
-    };
-  });
+  cmds.push_back({"unpair", "Remove the keys of a paired device", [&ctx](CLI::App* unpair) {
+    auto up = std::make_shared<PeerOpts>();
+    add_peer(unpair, *up);
+    unpair->add_flag("-D,--disconnect", up->disconnect, "Also disconnect");
+    unpair->callback([&ctx, up] {
+      ctx.action = [&ctx, up] {
+        UnpairDevice c;
+        c.address = must_address(up->address);
+        c.address_type = must_address_type(ctx, up->type);
+        c.disconnect = up->disconnect ? 1 : 0;
+        auto r = run(ctx, c);
+        return print_peer_result(ctx, "Unpair Device", r->address, r->address_type);
+      };
+    });
+  }});
 
-  auto cap = std::make_shared<std::string>("NoInputNoOutput");
-  auto* ag = app.add_subcommand("agent", "Answer pairing requests until interrupted (all controllers unless --index)");
-  ag->add_option("-c,--capability", *cap, "IO capability (default NoInputNoOutput: accept Just Works)");
-  ag->callback([&ctx, cap] { ctx.action = [&ctx, cap] { return agent(ctx, *cap); }; });
+  cmds.push_back({"agent", "Answer pairing requests until interrupted (all controllers unless --index)", [&ctx](CLI::App* ag) {
+    auto cap = std::make_shared<std::string>("NoInputNoOutput");
+    ag->add_option("-c,--capability", *cap, "IO capability (default NoInputNoOutput: accept Just Works)");
+    ag->callback([&ctx, cap] { ctx.action = [&ctx, cap] { return agent(ctx, *cap); }; });
+  }});
 }
 
 }  // namespace bcms::cli

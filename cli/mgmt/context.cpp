@@ -68,6 +68,16 @@ void Ctx::emit(const json& j) const {
   std::cout << j.dump(-1, ' ', false, json::error_handler_t::replace) << "\n" << std::flush;
 }
 
+Command command(std::string name, std::string help, Ctx& ctx, void (*build)(CLI::App* sub, Ctx& ctx)) {
+  return {std::move(name), std::move(help), [&ctx, build](CLI::App* sub) { build(sub, ctx); }};
+}
+
+Command simple_command(std::string name, std::string help, Ctx& ctx, int (*action)(Ctx&)) {
+  return {std::move(name), std::move(help), [&ctx, action](CLI::App* sub) {
+            sub->callback([&ctx, action] { ctx.action = [&ctx, action] { return action(ctx); }; });
+          }};
+}
+
 const CLI::Validator kAddressValidator(
     [](std::string& s) -> std::string {
       if (Address::parse(s)) return {};

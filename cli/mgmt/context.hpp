@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -78,16 +79,34 @@ class Ctx {
   mgmt::Subscription removed_sub_;
 };
 
-/// Every command module adds its subcommands here.
-void add_info_commands(CLI::App& app, Ctx& ctx);
-void add_setting_commands(CLI::App& app, Ctx& ctx);
-void add_discovery_commands(CLI::App& app, Ctx& ctx);
-void add_connection_commands(CLI::App& app, Ctx& ctx);
-void add_key_commands(CLI::App& app, Ctx& ctx);
-void add_device_commands(CLI::App& app, Ctx& ctx);
-void add_adv_commands(CLI::App& app, Ctx& ctx);
-void add_monitor_commands(CLI::App& app, Ctx& ctx);
-void add_send_command(CLI::App& app, Ctx& ctx);
+/// One bcms-mgmt command: its name and one-line help (all that
+/// `bcms-mgmt --help` lists) and the function that adds its arguments,
+/// validators and action to its CLI11 subcommand.  main() builds the
+/// subcommand of the command named on the command line only (of every
+/// command for --help or a word that names none): CLI11 options for all
+/// ~50 commands cost more instructions than the rest of `bcms-mgmt info`.
+struct Command {
+  std::string name;
+  std::string help;
+  std::function<void(CLI::App* sub)> build;
+};
+using Commands = std::vector<Command>;
+
+/// A command whose subcommand is built by `build(sub, ctx)`.
+Command command(std::string name, std::string help, Ctx& ctx, void (*build)(CLI::App* sub, Ctx& ctx));
+/// A command without arguments whose action is `action(ctx)`.
+Command simple_command(std::string name, std::string help, Ctx& ctx, int (*action)(Ctx& ctx));
+
+/// Every command module declares its commands here.
+void add_info_commands(Commands& cmds, Ctx& ctx);
+void add_setting_commands(Commands& cmds, Ctx& ctx);
+void add_discovery_commands(Commands& cmds, Ctx& ctx);
+void add_connection_commands(Commands& cmds, Ctx& ctx);
+void add_key_commands(Commands& cmds, Ctx& ctx);
+void add_device_commands(Commands& cmds, Ctx& ctx);
+void add_adv_commands(Commands& cmds, Ctx& ctx);
+void add_monitor_commands(Commands& cmds, Ctx& ctx);
+void add_send_command(Commands& cmds, Ctx& ctx);
 
 /// CLI11 validator for "XX:XX:XX:XX:XX:XX".
 extern const CLI::Validator kAddressValidator;

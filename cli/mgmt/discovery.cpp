@@ -131,36 +131,39 @@ int discover(Ctx& ctx, const FindOpts& o, bool service) {
 
 }  // namespace
 
-void add_discovery_commands(CLI::App& app, Ctx& ctx) {
-  auto o = std::make_shared<FindOpts>();
-  auto* find = app.add_subcommand("find", "Discover nearby devices; prints each report with its advertising data decoded");
-  find->add_flag("-l,--le", o->le, "LE only (default: LE and/or BR/EDR, as enabled on the controller)");
-  find->add_flag("-b,--bredr", o->bredr, "BR/EDR only");
-  find->add_flag("-L,--limited", o->limited, "Limited discovery");
-  find->callback([&ctx, o] { ctx.action = [&ctx, o] { return discover(ctx, *o, false); }; });
+void add_discovery_commands(Commands& cmds, Ctx& ctx) {
+  cmds.push_back({"find", "Discover nearby devices; prints each report with its advertising data decoded", [&ctx](CLI::App* find) {
+    auto o = std::make_shared<FindOpts>();
+    find->add_flag("-l,--le", o->le, "LE only (default: LE and/or BR/EDR, as enabled on the controller)");
+    find->add_flag("-b,--bredr", o->bredr, "BR/EDR only");
+    find->add_flag("-L,--limited", o->limited, "Limited discovery");
+    find->callback([&ctx, o] { ctx.action = [&ctx, o] { return discover(ctx, *o, false); }; });
+  }});
 
-  auto s = std::make_shared<FindOpts>();
-  auto* fs = app.add_subcommand("find-service", "Discover devices advertising the given service UUIDs");
-  fs->add_option("-u,--uuid", s->uuids, "Service UUID (repeatable)");
-  fs->add_option("-r,--rssi", s->rssi, "RSSI threshold (127 = none)")->check(CLI::Range(-127, 127));
-  fs->add_flag("-l,--le", s->le, "LE only");
-  fs->add_flag("-b,--bredr", s->bredr, "BR/EDR only");
-  fs->callback([&ctx, s] { ctx.action = [&ctx, s] { return discover(ctx, *s, true); }; });
+  cmds.push_back({"find-service", "Discover devices advertising the given service UUIDs", [&ctx](CLI::App* fs) {
+    auto s = std::make_shared<FindOpts>();
+    fs->add_option("-u,--uuid", s->uuids, "Service UUID (repeatable)");
+    fs->add_option("-r,--rssi", s->rssi, "RSSI threshold (127 = none)")->check(CLI::Range(-127, 127));
+    fs->add_flag("-l,--le", s->le, "LE only");
+    fs->add_flag("-b,--bredr", s->bredr, "BR/EDR only");
+    fs->callback([&ctx, s] { ctx.action = [&ctx, s] { return discover(ctx, *s, true); }; });
+  }});
 
-  auto t = std::make_shared<FindOpts>();
-  auto* stop = app.add_subcommand("stop-find", "Stop discovery");
-  stop->add_flag("-l,--le", t->le, "LE only");
-  stop->add_flag("-b,--bredr", t->bredr, "BR/EDR only");
-  stop->callback([&ctx, t] {
-    ctx.action = [&ctx, t] {
-      StopDiscovery cmd;
-      cmd.address_type = discovery_type(ctx, *t);
-      run(ctx, cmd);
-      if (ctx.json_output) ctx.emit(json{{"index", ctx.index}, {"discovering", false}});
-      else std::cout << "Discovery stopped\n";
-      return kOk;
-    };
-  });
+  cmds.push_back({"stop-find", "Stop discovery", [&ctx](CLI::App* stop) {
+    auto t = std::make_shared<FindOpts>();
+    stop->add_flag("-l,--le", t->le, "LE only");
+    stop->add_flag("-b,--bredr", t->bredr, "BR/EDR only");
+    stop->callback([&ctx, t] {
+      ctx.action = [&ctx, t] {
+        StopDiscovery cmd;
+        cmd.address_type = discovery_type(ctx, *t);
+        run(ctx, cmd);
+        if (ctx.json_output) ctx.emit(json{{"index", ctx.index}, {"discovering", false}});
+        else std::cout << "Discovery stopped\n";
+        return kOk;
+      };
+    });
+  }});
 }
 
 }  // namespace bcms::cli

@@ -184,61 +184,48 @@ int advinfo(Ctx& ctx) {
 
 }  // namespace
 
-void add_info_commands(CLI::App& app, Ctx& ctx) {
-  app.add_subcommand("version", "Read the management protocol version")->callback([&] {
-    ctx.action = [&] { return version(ctx); };
-  });
-  app.add_subcommand("revision", "Read the management protocol version and revision")->callback([&] {
-    ctx.action = [&] { return version(ctx); };
-  });
-  app.add_subcommand("commands", "List the commands and events the kernel supports")->callback([&] {
-    ctx.action = [&] { return commands(ctx); };
-  });
-  app.add_subcommand("info", "Controller information (all controllers unless --index)")->callback([&] {
-    ctx.action = [&] { return info(ctx); };
-  });
-  app.add_subcommand("extinfo", "Extended controller information, with EIR decoded")->callback([&] {
-    ctx.action = [&] { return extinfo(ctx); };
-  });
-  app.add_subcommand("config", "Controller configuration information")->callback([&] {
-    ctx.action = [&] { return config(ctx); };
-  });
-  app.add_subcommand("advinfo", "Advertising features and active instances")->callback([&] {
-    ctx.action = [&] { return advinfo(ctx); };
-  });
-  struct AdvSizeOpts {
-    int instance = 1;
-    bool conn = false, disc = false, lim = false, managed = false, tx = false, appear = false, name = false;
-  };
-  auto o = std::make_shared<AdvSizeOpts>();
-  auto* advsize = app.add_subcommand("advsize", "Space left for advertising data with the given flags");
-  advsize->add_option("instance", o->instance, "Advertising instance (1-255)")->check(CLI::Range(1, 255));
-  advsize->add_flag("-c,--connectable", o->conn, "Connectable");
-  advsize->add_flag("-g,--general-discov", o->disc, "General discoverable flag");
-  advsize->add_flag("-l,--limited-discov", o->lim, "Limited discoverable flag");
-  advsize->add_flag("-m,--managed-flags", o->managed, "Kernel-managed flags");
-  advsize->add_flag("-p,--tx-power", o->tx, "Kernel-managed TX power");
-  advsize->add_flag("-a,--appearance", o->appear, "Kernel-managed appearance");
-  advsize->add_flag("-n,--local-name", o->name, "Kernel-managed local name");
-  advsize->callback([&ctx, o] {
-    ctx.action = [&ctx, o] {
-      GetAdvertisingSizeInformation q;
-      q.instance = static_cast<std::uint8_t>(o->instance);
-      // Flags bits of mgmt-api.txt "Add Advertising Command".
-      q.flags = (o->conn ? 1u : 0) | (o->disc ? 2u : 0) | (o->lim ? 4u : 0) | (o->managed ? 8u : 0) |
-                (o->tx ? 16u : 0) | (o->appear ? 32u : 0) | (o->name ? 64u : 0);
-      auto r = run(ctx, q);
-      if (ctx.json_output) {
-        ctx.emit(json{{"index", ctx.index}, {"instance", r->instance}, {"flags", r->flags},
-                      {"max_adv_data_len", r->max_adv_data_len}, {"max_scan_rsp_len", r->max_scan_rsp_len}});
-      } else {
-        std::cout << "Instance: " << int(r->instance) << "\nFlags: " << adv_flags_string(r->flags)
-                  << "\nMax advertising data len: " << int(r->max_adv_data_len)
-                  << "\nMax scan response data len: " << int(r->max_scan_rsp_len) << "\n";
-      }
-      return kOk;
+void add_info_commands(Commands& cmds, Ctx& ctx) {
+  cmds.push_back(simple_command("version", "Read the management protocol version", ctx, version));
+  cmds.push_back(simple_command("revision", "Read the management protocol version and revision", ctx, version));
+  cmds.push_back(simple_command("commands", "List the commands and events the kernel supports", ctx, commands));
+  cmds.push_back(simple_command("info", "Controller information (all controllers unless --index)", ctx, info));
+  cmds.push_back(simple_command("extinfo", "Extended controller information, with EIR decoded", ctx, extinfo));
+  cmds.push_back(simple_command("config", "Controller configuration information", ctx, config));
+  cmds.push_back(simple_command("advinfo", "Advertising features and active instances", ctx, advinfo));
+  cmds.push_back({"advsize", "Space left for advertising data with the given flags", [&ctx](CLI::App* advsize) {
+    struct AdvSizeOpts {
+      int instance = 1;
+      bool conn = false, disc = false, lim = false, managed = false, tx = false, appear = false, name = false;
     };
-  });
+    auto o = std::make_shared<AdvSizeOpts>();
+    advsize->add_option("instance", o->instance, "Advertising instance (1-255)")->check(CLI::Range(1, 255));
+    advsize->add_flag("-c,--connectable", o->conn, "Connectable");
+    advsize->add_flag("-g,--general-discov", o->disc, "General discoverable flag");
+    advsize->add_flag("-l,--limited-discov", o->lim, "Limited discoverable flag");
+    advsize->add_flag("-m,--managed-flags", o->managed, "Kernel-managed flags");
+    advsize->add_flag("-p,--tx-power", o->tx, "Kernel-managed TX power");
+    advsize->add_flag("-a,--appearance", o->appear, "Kernel-managed appearance");
+    advsize->add_flag("-n,--local-name", o->name, "Kernel-managed local name");
+    advsize->callback([&ctx, o] {
+      ctx.action = [&ctx, o] {
+        GetAdvertisingSizeInformation q;
+        q.instance = static_cast<std::uint8_t>(o->instance);
+        // Flags bits of mgmt-api.txt "Add Advertising Command".
+        q.flags = (o->conn ? 1u : 0) | (o->disc ? 2u : 0) | (o->lim ? 4u : 0) | (o->managed ? 8u : 0) |
+                  (o->tx ? 16u : 0) | (o->appear ? 32u : 0) | (o->name ? 64u : 0);
+        auto r = run(ctx, q);
+        if (ctx.json_output) {
+          ctx.emit(json{{"index", ctx.index}, {"instance", r->instance}, {"flags", r->flags},
+                        {"max_adv_data_len", r->max_adv_data_len}, {"max_scan_rsp_len", r->max_scan_rsp_len}});
+        } else {
+          std::cout << "Instance: " << int(r->instance) << "\nFlags: " << adv_flags_string(r->flags)
+                    << "\nMax advertising data len: " << int(r->max_adv_data_len)
+                    << "\nMax scan response data len: " << int(r->max_scan_rsp_len) << "\n";
+        }
+        return kOk;
+      };
+    });
+  }});
 }
 
 }  // namespace bcms::cli

@@ -101,115 +101,122 @@ struct DevOpts {
 
 }  // namespace
 
-void add_key_commands(CLI::App& app, Ctx& ctx) {
-  auto lk = std::make_shared<std::string>();
-  auto* keys = app.add_subcommand("keys", "Load BR/EDR link keys (from --file, or none: clears them)");
-  keys->add_option("-f,--file", *lk, "JSON lines with New Link Key events");
-  keys->callback([&ctx, lk] {
-    ctx.action = [&ctx, lk] {
-      LoadLinkKeys c;
-      for (auto& j : read_key_file(ctx, *lk, "New Link Key")) {
-        LoadLinkKeys::Key k;
-        k.address = key_address(ctx, j);
-        k.address_type = AddressType::bredr;
-        k.key_type = static_cast<std::uint8_t>(key_uint(ctx, j, "key_type", 0, 0xFF));
-        k.value = key_value(ctx, j);
-        k.pin_length = static_cast<std::uint8_t>(key_uint(ctx, j, "pin_length", 0, 16));
-        c.keys.push_back(k);
-      }
-      run(ctx, c);
-      return done(ctx, "Load Link Keys", c.keys.size());
-    };
-  });
+void add_key_commands(Commands& cmds, Ctx& ctx) {
+  cmds.push_back({"keys", "Load BR/EDR link keys (from --file, or none: clears them)", [&ctx](CLI::App* keys) {
+    auto lk = std::make_shared<std::string>();
+    keys->add_option("-f,--file", *lk, "JSON lines with New Link Key events");
+    keys->callback([&ctx, lk] {
+      ctx.action = [&ctx, lk] {
+        LoadLinkKeys c;
+        for (auto& j : read_key_file(ctx, *lk, "New Link Key")) {
+          LoadLinkKeys::Key k;
+          k.address = key_address(ctx, j);
+          k.address_type = AddressType::bredr;
+          k.key_type = static_cast<std::uint8_t>(key_uint(ctx, j, "key_type", 0, 0xFF));
+          k.value = key_value(ctx, j);
+          k.pin_length = static_cast<std::uint8_t>(key_uint(ctx, j, "pin_length", 0, 16));
+          c.keys.push_back(k);
+        }
+        run(ctx, c);
+        return done(ctx, "Load Link Keys", c.keys.size());
+      };
+    });
+  }});
 
-  auto lt = std::make_shared<std::string>();
-  auto* ltks = app.add_subcommand("ltks", "Load LE Long Term Keys (from --file, or none: clears them)");
-  ltks->add_option("-f,--file", *lt, "JSON lines with New Long Term Key events");
-  ltks->callback([&ctx, lt] {
-    ctx.action = [&ctx, lt] {
-      LoadLongTermKeys c;
-      for (auto& j : read_key_file(ctx, *lt, "New Long Term Key")) {
-        LoadLongTermKeys::Key k;
-        k.address = key_address(ctx, j);
-        k.address_type = key_address_type(ctx, j);
-        k.key_type = static_cast<std::uint8_t>(key_uint(ctx, j, "key_type", 0, 0xFF));
-        k.central = static_cast<std::uint8_t>(key_uint(ctx, j, "central", 0, 1));
-        k.encryption_size = static_cast<std::uint8_t>(key_uint(ctx, j, "encryption_size", 16, 0xFF));
-        k.encryption_diversifier = static_cast<std::uint16_t>(key_uint(ctx, j, "ediv", 0, 0xFFFF));
-        k.random_number = key_uint(ctx, j, "rand", 0, UINT64_MAX);
-        k.value = key_value(ctx, j);
-        c.keys.push_back(k);
-      }
-      run(ctx, c);
-      return done(ctx, "Load Long Term Keys", c.keys.size());
-    };
-  });
+  cmds.push_back({"ltks", "Load LE Long Term Keys (from --file, or none: clears them)", [&ctx](CLI::App* ltks) {
+    auto lt = std::make_shared<std::string>();
+    ltks->add_option("-f,--file", *lt, "JSON lines with New Long Term Key events");
+    ltks->callback([&ctx, lt] {
+      ctx.action = [&ctx, lt] {
+        LoadLongTermKeys c;
+        for (auto& j : read_key_file(ctx, *lt, "New Long Term Key")) {
+          LoadLongTermKeys::Key k;
+          k.address = key_address(ctx, j);
+          k.address_type = key_address_type(ctx, j);
+          k.key_type = static_cast<std::uint8_t>(key_uint(ctx, j, "key_type", 0, 0xFF));
+          k.central = static_cast<std::uint8_t>(key_uint(ctx, j, "central", 0, 1));
+          k.encryption_size = static_cast<std::uint8_t>(key_uint(ctx, j, "encryption_size", 16, 0xFF));
+          k.encryption_diversifier = static_cast<std::uint16_t>(key_uint(ctx, j, "ediv", 0, 0xFFFF));
+          k.random_number = key_uint(ctx, j, "rand", 0, UINT64_MAX);
+          k.value = key_value(ctx, j);
+          c.keys.push_back(k);
+        }
+        run(ctx, c);
+        return done(ctx, "Load Long Term Keys", c.keys.size());
+      };
+    });
+  }});
 
-  auto ik = std::make_shared<std::string>();
-  auto* irks = app.add_subcommand("irks", "Load Identity Resolving Keys (from --file, or none: clears them)");
-  irks->add_option("-f,--file", *ik, "JSON lines with New Identity Resolving Key events");
-  irks->callback([&ctx, ik] {
-    ctx.action = [&ctx, ik] {
-      LoadIdentityResolvingKeys c;
-      for (auto& j : read_key_file(ctx, *ik, "New Identity Resolving Key")) {
-        LoadIdentityResolvingKeys::Key k;
-        k.address = key_address(ctx, j);
-        k.address_type = key_address_type(ctx, j);
-        k.value = key_value(ctx, j);
-        c.keys.push_back(k);
-      }
-      run(ctx, c);
-      return done(ctx, "Load Identity Resolving Keys", c.keys.size());
-    };
-  });
+  cmds.push_back({"irks", "Load Identity Resolving Keys (from --file, or none: clears them)", [&ctx](CLI::App* irks) {
+    auto ik = std::make_shared<std::string>();
+    irks->add_option("-f,--file", *ik, "JSON lines with New Identity Resolving Key events");
+    irks->callback([&ctx, ik] {
+      ctx.action = [&ctx, ik] {
+        LoadIdentityResolvingKeys c;
+        for (auto& j : read_key_file(ctx, *ik, "New Identity Resolving Key")) {
+          LoadIdentityResolvingKeys::Key k;
+          k.address = key_address(ctx, j);
+          k.address_type = key_address_type(ctx, j);
+          k.value = key_value(ctx, j);
+          c.keys.push_back(k);
+        }
+        run(ctx, c);
+        return done(ctx, "Load Identity Resolving Keys", c.keys.size());
+      };
+    });
+  }});
 }
 
-void add_device_commands(CLI::App& app, Ctx& ctx) {
-  auto a = std::make_shared<DevOpts>();
-  auto* add = app.add_subcommand("add-device", "Add a device to the kernel's accept list / auto-connect list");
-  add->add_option("address", a->address, "Device address")->required()->check(kAddressValidator);
-  add->add_option("-t,--type", a->type, "Address type: public (default), random, bredr");
-  add->add_option("-a,--action", a->action,
-                  "0 background scan (report), 1 allow incoming connection, 2 auto-connect (default)")
-      ->check(CLI::Range(0, 2));
-  add->callback([&ctx, a] {
-    ctx.action = [&ctx, a] {
-      AddDevice c;
-      c.address = must_address(a->address);
-      c.address_type = must_address_type(ctx, a->type);
-      c.action = static_cast<std::uint8_t>(a->action);
-      auto r = run(ctx, c);
-      if (ctx.json_output) ctx.emit(json{{"index", ctx.index}, {"added", r->address.to_string()}, {"action", a->action}});
-      else std::cout << "Device " << r->address.to_string() << " added\n";
-      return kOk;
-    };
-  });
+void add_device_commands(Commands& cmds, Ctx& ctx) {
+  cmds.push_back({"add-device", "Add a device to the kernel's accept list / auto-connect list", [&ctx](CLI::App* add) {
+    auto a = std::make_shared<DevOpts>();
+    add->add_option("address", a->address, "Device address")->required()->check(kAddressValidator);
+    add->add_option("-t,--type", a->type, "Address type: public (default), random, bredr");
+    add->add_option("-a,--action", a->action,
+                    "0 background scan (report), 1 allow incoming connection, 2 auto-connect (default)")
+        ->check(CLI::Range(0, 2));
+    add->callback([&ctx, a] {
+      ctx.action = [&ctx, a] {
+        AddDevice c;
+        c.address = must_address(a->address);
+        c.address_type = must_address_type(ctx, a->type);
+        c.action = static_cast<std::uint8_t>(a->action);
+        auto r = run(ctx, c);
+        if (ctx.json_output) ctx.emit(json{{"index", ctx.index}, {"added", r->address.to_string()}, {"action", a->action}});
+        else std::cout << "Device " << r->address.to_string() << " added\n";
+        return kOk;
+      };
+    });
+  }});
 
-  auto d = std::make_shared<DevOpts>();
-  auto* del = app.add_subcommand("del-device", "Remove a device from the kernel's device list");
-  del->add_option("address", d->address, "Device address")->required()->check(kAddressValidator);
-  del->add_option("-t,--type", d->type, "Address type: public (default), random, bredr");
-  del->callback([&ctx, d] {
-    ctx.action = [&ctx, d] {
-      RemoveDevice c;
-      c.address = must_address(d->address);
-      c.address_type = must_address_type(ctx, d->type);
-      auto r = run(ctx, c);
-      if (ctx.json_output) ctx.emit(json{{"index", ctx.index}, {"removed", r->address.to_string()}});
-      else std::cout << "Device " << r->address.to_string() << " removed\n";
-      return kOk;
-    };
-  });
+  cmds.push_back({"del-device", "Remove a device from the kernel's device list", [&ctx](CLI::App* del) {
+    auto d = std::make_shared<DevOpts>();
+    del->add_option("address", d->address, "Device address")->required()->check(kAddressValidator);
+    del->add_option("-t,--type", d->type, "Address type: public (default), random, bredr");
+    del->callback([&ctx, d] {
+      ctx.action = [&ctx, d] {
+        RemoveDevice c;
+        c.address = must_address(d->address);
+        c.address_type = must_address_type(ctx, d->type);
+        auto r = run(ctx, c);
+        if (ctx.json_output) ctx.emit(json{{"index", ctx.index}, {"removed", r->address.to_string()}});
+        else std::cout << "Device " << r->address.to_string() << " removed\n";
+        return kOk;
+      };
+    });
+  }});
 
-  app.add_subcommand("clr-devices", "Remove every device from the kernel's device list")->callback([&ctx] {
-    ctx.action = [&ctx] {
-      RemoveDevice c;  // 00:00:00:00:00:00, type 0 = all (mgmt-api.txt Remove Device)
-      run(ctx, c);
-      if (ctx.json_output) ctx.emit(json{{"index", ctx.index}, {"cleared", true}});
-      else std::cout << "Devices cleared\n";
-      return kOk;
-    };
-  });
+  cmds.push_back({"clr-devices", "Remove every device from the kernel's device list", [&ctx](CLI::App* sub) {
+    sub->callback([&ctx] {
+      ctx.action = [&ctx] {
+        RemoveDevice c;  // 00:00:00:00:00:00, type 0 = all (mgmt-api.txt Remove Device)
+        run(ctx, c);
+        if (ctx.json_output) ctx.emit(json{{"index", ctx.index}, {"cleared", true}});
+        else std::cout << "Devices cleared\n";
+        return kOk;
+      };
+    });
+  }});
 }
 
 }  // namespace bcms::cli

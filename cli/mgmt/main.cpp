@@ -1,5 +1,6 @@
 // bcms-mgmt: btmgmt-style commands straight to the kernel's management
 // socket; no daemon, no D-Bus.  See --help, and README "bcms-mgmt".
+#include <algorithm>
 #include <iostream>
 #include <string_view>
 
@@ -7,73 +8,46 @@
 
 namespace {
 
-using AddCommands = void (*)(CLI::App&, bcms::cli::Ctx&);
-
-// Which module defines which command.  Building every CLI11 subcommand
-// (about 50, 2.5 M instructions) was the largest part of a short command's
-// start-up; under the VM tier's TCG, where code run for the first time is
-// translated, `bcms-mgmt info` took 110 ms a run against btmgmt's 39 ms,
-// and 87 ms with only the info module built (tests/vm/mgmt_perf.sh).  So
-// main() builds only the module of the command named on the command line.
-// The table is only a shortcut: a word it does not know, a module that
-// turns out not to define the word, or --help before the command builds
-// every module, and CLI11 parses exactly as before.
-struct Entry {
-  std::string_view command;
-  AddCommands add;
-};
 using namespace bcms::cli;
-constexpr Entry kCommands[] = {
-    {"version", add_info_commands},         {"revision", add_info_commands},      {"commands", add_info_commands},
-    {"info", add_info_commands},            {"extinfo", add_info_commands},       {"config", add_info_commands},
-    {"advinfo", add_info_commands},         {"advsize", add_info_commands},       {"power", add_setting_commands},
-    {"discov", add_setting_commands},       {"connectable", add_setting_commands}, {"fast-conn", add_setting_commands},
-    {"bondable", add_setting_commands},     {"le", add_setting_commands},         {"bredr", add_setting_commands},
-    {"advertising", add_setting_commands},  {"linksec", add_setting_commands},    {"ssp", add_setting_commands},
-    {"sc", add_setting_commands},           {"debug-keys", add_setting_commands}, {"privacy", add_setting_commands},
-    {"name", add_setting_commands},         {"appearance", add_setting_commands}, {"static-addr", add_setting_commands},
-    {"io-cap", add_setting_commands},       {"phy", add_setting_commands},        {"find", add_discovery_commands},
-    {"find-service", add_discovery_commands}, {"stop-find", add_discovery_commands}, {"con", add_connection_commands},
-    {"disconnect", add_connection_commands}, {"conn-info", add_connection_commands}, {"pair", add_connection_commands},
-    {"cancelpair", add_connection_commands}, {"unpair", add_connection_commands}, {"agent", add_connection_commands},
-    {"keys", add_key_commands},             {"ltks", add_key_commands},           {"irks", add_key_commands},
-    {"add-device", add_device_commands},    {"del-device", add_device_commands},  {"clr-devices", add_device_commands},
-    {"add-adv", add_adv_commands},          {"rm-adv", add_adv_commands},         {"clr-adv", add_adv_commands},
-    {"monitor", add_monitor_commands},      {"send", add_send_command},
-};
-constexpr AddCommands kModules[] = {add_info_commands,       add_setting_commands, add_discovery_commands,
-                                    add_connection_commands, add_key_commands,     add_device_commands,
-                                    add_adv_commands,        add_monitor_commands, add_send_command};
 
-// The command word: the first argument that is neither an option nor the
-// value of -i/--index or -t/--timeout; empty when --help comes first.
-std::string_view command_word(int argc, char** argv) {
+// The command word: the first argument that is neither one of `app`'s own
+// options nor the value of one (which options take a value is read from
+// their CLI11 definitions).  Empty for --help, "--", or an option `app`
+// does not know: then every command is built and CLI11 decides.
+std::string_view command_word(CLI::App& app, int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string_view a = argv[i];
-    if (a == "-h" || a == "--help") return {};
-    if (a == "-i" || a == "--index" || a == "-t" || a == "--timeout") {
-      ++i;
-      continue;
+    if (a.size() < 2 || a[0] != '-') return a;
+    const CLI::Option* opt = nullptr;
+    bool value_attached = false;  // --index=1, -i1
+    if (a[1] == '-') {
+      const auto eq = a.find('=');
+      opt = app.get_option_no_throw(std::string(a.substr(0, eq)));
+      value_attached = eq != std::string_view::npos;
+    } else {
+      for (std::size_t k = 1; k < a.size(); ++k) {  // -j, -ji 1, -i1
+        opt = app.get_option_no_throw(std::string{'-', a[k]});
+        if (!opt || opt->get_type_size() > 0) {
+          value_attached = k + 1 < a.size();
+          break;
+        }
+      }
     }
-    if (!a.empty() && a[0] == '-') continue;
-    return a;
+    if (!opt || opt == app.get_help_ptr()) return {};
+    if (opt->get_type_size() > 0 && !value_attached) ++i;
   }
   return {};
 }
 
+// The commands; only the named one's subcommand is built (see Command).
 void add_commands(CLI::App& app, Ctx& ctx, std::string_view word) {
-  AddCommands added = nullptr;
-  for (const auto& e : kCommands) {
-    if (e.command != word) continue;
-    e.add(app, ctx);
-    added = e.add;
-    const std::string w(word);
-    if (!app.get_subcommands([&w](const CLI::App* sub) { return sub->check_name(w); }).empty()) return;
-    break;
-  }
-  // Unknown word (CLI11 reports it), help, or a stale table: everything.
-  for (auto add : kModules)
-    if (add != added) add(app, ctx);
+  Commands cmds;
+  for (auto add : {add_info_commands, add_setting_commands, add_discovery_commands, add_connection_commands,
+                   add_key_commands, add_device_commands, add_adv_commands, add_monitor_commands, add_send_command})
+    add(cmds, ctx);
+  const bool known = std::any_of(cmds.begin(), cmds.end(), [&](const Command& c) { return c.name == word; });
+  for (const auto& c : cmds)
+    if (!known || c.name == word) c.build(app.add_subcommand(c.name, c.help));
 }
 
 }  // namespace
@@ -90,7 +64,7 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   app.add_flag("-j,--json", ctx.json_output, "Print one JSON document per result instead of text");
 
-  add_commands(app, ctx, command_word(argc, argv));
+  add_commands(app, ctx, command_word(app, argc, argv));
 
   try {
     app.parse(argc, argv);

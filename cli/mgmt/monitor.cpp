@@ -118,18 +118,17 @@ int send(Ctx& ctx, const SendOpts& o) {
 
 }  // namespace
 
-void add_monitor_commands(CLI::App& app, Ctx& ctx) {
-  app.add_subcommand("monitor", "Print every mgmt event, decoded, until interrupted (or --timeout)")->callback([&] {
-    ctx.action = [&] { return monitor(ctx); };
-  });
+void add_monitor_commands(Commands& cmds, Ctx& ctx) {
+  cmds.push_back(simple_command("monitor", "Print every mgmt event, decoded, until interrupted (or --timeout)", ctx, monitor));
 }
 
-void add_send_command(CLI::App& app, Ctx& ctx) {
-  auto o = std::make_shared<SendOpts>();
-  auto* sub = app.add_subcommand("send", "Send any mgmt command: send COMMAND key=value ... (e.g. send set-powered powered=1)");
-  sub->add_option("command", o->command, "Command name as in mgmt-api.txt (\"Set Powered\", set-powered) or opcode")->required();
-  sub->add_option("fields", o->args, "key=value parameters; list them with a wrong key");
-  sub->callback([&ctx, o] { ctx.action = [&ctx, o] { return send(ctx, *o); }; });
+void add_send_command(Commands& cmds, Ctx& ctx) {
+  cmds.push_back({"send", "Send any mgmt command: send COMMAND key=value ... (e.g. send set-powered powered=1)", [&ctx](CLI::App* sub) {
+    auto o = std::make_shared<SendOpts>();
+    sub->add_option("command", o->command, "Command name as in mgmt-api.txt (\"Set Powered\", set-powered) or opcode")->required();
+    sub->add_option("fields", o->args, "key=value parameters; list them with a wrong key");
+    sub->callback([&ctx, o] { ctx.action = [&ctx, o] { return send(ctx, *o); }; });
+  }});
 }
 
 }  // namespace bcms::cli

@@ -19,38 +19,38 @@ struct Arg {
 // A command with one mode octet answered with Current_Settings.
 // `modes` maps the words accepted besides on/off (e.g. "limited" -> 2).
 template <class Cmd, class Field>
-void add_toggle(CLI::App& app, Ctx& ctx, const char* name, const char* help, Field Cmd::*field,
+void add_toggle(Commands& cmds, Ctx& ctx, const char* name, const char* help, Field Cmd::*field,
                 std::vector<std::pair<std::string, std::uint8_t>> modes = {}) {
-  auto a = std::make_shared<Arg>();
   std::string words = "on|off";
   for (auto& [w, v] : modes) words += "|" + w;
-  auto* sub = app.add_subcommand(name, std::string(help) + " (" + words + ")");
-  sub->add_option("mode", a->value, words)->required();
-  sub->callback([&ctx, a, field, modes, words] {
-    ctx.action = [&ctx, a, field, modes, words] {
-      std::optional<std::uint8_t> mode;
-      for (auto& [w, v] : modes)
-        if (a->value == w) mode = v;
-      if (!mode) {
-        auto b = parse_on_off(a->value);
-        if (!b) return ctx.usage("invalid mode '" + a->value + "' (expected " + words + ")");
-        mode = *b ? 1 : 0;
-      }
-      Cmd cmd{};
-      cmd.*field = *mode;
-      auto r = run(ctx, cmd);
-      return print_settings(ctx, opcode_name(static_cast<std::uint16_t>(Cmd::opcode)), r->current_settings);
-    };
-  });
+  cmds.push_back({name, std::string(help) + " (" + words + ")", [&ctx, field, modes, words](CLI::App* sub) {
+    auto a = std::make_shared<Arg>();
+    sub->add_option("mode", a->value, words)->required();
+    sub->callback([&ctx, a, field, modes, words] {
+      ctx.action = [&ctx, a, field, modes, words] {
+        std::optional<std::uint8_t> mode;
+        for (auto& [w, v] : modes)
+          if (a->value == w) mode = v;
+        if (!mode) {
+          auto b = parse_on_off(a->value);
+          if (!b) return ctx.usage("invalid mode '" + a->value + "' (expected " + words + ")");
+          mode = *b ? 1 : 0;
+        }
+        Cmd cmd{};
+        cmd.*field = *mode;
+        auto r = run(ctx, cmd);
+        return print_settings(ctx, opcode_name(static_cast<std::uint16_t>(Cmd::opcode)), r->current_settings);
+      };
+    });
+  }});
 }
 
-void add_discov(CLI::App& app, Ctx& ctx) {
+void build_discov(CLI::App* sub, Ctx& ctx) {
   struct O {
     std::string mode;
     int timeout = 0;
   };
   auto o = std::make_shared<O>();
-  auto* sub = app.add_subcommand("discov", "Set discoverable (on|off|limited) [timeout seconds]");
   sub->add_option("mode", o->mode, "on|off|limited")->required()->check(CLI::IsMember({"on", "off", "limited", "yes", "no", "0", "1", "2"}));
   sub->add_option("timeout", o->timeout, "Seconds until discoverable ends (0 = none; required for limited)")
       ->check(CLI::Range(0, 0xFFFF));
@@ -67,12 +67,11 @@ void add_discov(CLI::App& app, Ctx& ctx) {
   });
 }
 
-void add_name(CLI::App& app, Ctx& ctx) {
+void build_name(CLI::App* sub, Ctx& ctx) {
   struct O {
     std::string name, short_name;
   };
   auto o = std::make_shared<O>();
-  auto* sub = app.add_subcommand("name", "Set the local name <name> [shortname]");
   sub->add_option("name", o->name, "Complete name (up to 248 octets)")->required();
   sub->add_option("shortname", o->short_name, "Short name (up to 10 octets)");
   sub->callback([&ctx, o] {
@@ -93,9 +92,8 @@ void add_name(CLI::App& app, Ctx& ctx) {
   });
 }
 
-void add_appearance(CLI::App& app, Ctx& ctx) {
+void build_appearance(CLI::App* sub, Ctx& ctx) {
   auto v = std::make_shared<int>(0);
-  auto* sub = app.add_subcommand("appearance", "Set the GAP appearance <value> (e.g. 0x0341 heart rate belt)");
   sub->add_option("appearance", *v, "Appearance value 0-65535 (decimal or 0x-hex)")->required()->check(CLI::Range(0, 0xFFFF));
   sub->callback([&ctx, v] {
     ctx.action = [&ctx, v] {
@@ -109,9 +107,8 @@ void add_appearance(CLI::App& app, Ctx& ctx) {
   });
 }
 
-void add_static_addr(CLI::App& app, Ctx& ctx) {
+void build_static_addr(CLI::App* sub, Ctx& ctx) {
   auto a = std::make_shared<std::string>();
-  auto* sub = app.add_subcommand("static-addr", "Set the LE static random address <address> (00:00:00:00:00:00 clears)");
   sub->add_option("address", *a, "Static address; the two top bits must be set")->required()->check(kAddressValidator);
   sub->callback([&ctx, a] {
     ctx.action = [&ctx, a] {
@@ -125,10 +122,8 @@ void add_static_addr(CLI::App& app, Ctx& ctx) {
   });
 }
 
-void add_io_cap(CLI::App& app, Ctx& ctx) {
+void build_io_cap(CLI::App* sub, Ctx& ctx) {
   auto a = std::make_shared<std::string>();
-  auto* sub = app.add_subcommand(
-      "io-cap", "Set the IO capability <cap>: DisplayOnly, DisplayYesNo, KeyboardOnly, NoInputNoOutput, KeyboardDisplay (or 0-4)");
   sub->add_option("capability", *a, "IO capability")->required();
   sub->callback([&ctx, a] {
     ctx.action = [&ctx, a] {
@@ -144,12 +139,11 @@ void add_io_cap(CLI::App& app, Ctx& ctx) {
   });
 }
 
-void add_privacy(CLI::App& app, Ctx& ctx) {
+void build_privacy(CLI::App* sub, Ctx& ctx) {
   struct O {
     std::string mode, irk;
   };
   auto o = std::make_shared<O>();
-  auto* sub = app.add_subcommand("privacy", "Set LE privacy (on|off|limited) [--irk 32 hex digits]");
   sub->add_option("mode", o->mode, "on|off|limited")->required()->check(CLI::IsMember({"on", "off", "limited"}));
   sub->add_option("--irk", o->irk, "Local Identity Resolving Key (16 octets as hex); random when omitted");
   sub->callback([&ctx, o] {
@@ -195,9 +189,8 @@ std::string phys_string(std::uint32_t v) {
   return s;
 }
 
-void add_phy(CLI::App& app, Ctx& ctx) {
+void build_phy(CLI::App* sub, Ctx& ctx) {
   auto list = std::make_shared<std::vector<std::string>>();
-  auto* sub = app.add_subcommand("phy", "Get, or set with a list of PHYs (e.g. LE1MTX LE1MRX LE2MTX LE2MRX), the PHY configuration");
   sub->add_option("phys", *list, "PHY names to select");
   sub->callback([&ctx, list] {
     ctx.action = [&ctx, list] {
@@ -228,26 +221,33 @@ void add_phy(CLI::App& app, Ctx& ctx) {
 
 }  // namespace
 
-void add_setting_commands(CLI::App& app, Ctx& ctx) {
-  add_toggle(app, ctx, "power", "Power the controller", &SetPowered::powered);
-  add_discov(app, ctx);
-  add_toggle(app, ctx, "connectable", "Set connectable", &SetConnectable::connectable);
-  add_toggle(app, ctx, "fast-conn", "Set fast connectable (BR/EDR)", &SetFastConnectable::enable);
-  add_toggle(app, ctx, "bondable", "Set bondable (store keys when pairing)", &SetBondable::bondable);
-  add_toggle(app, ctx, "le", "Enable Low Energy", &SetLowEnergy::low_energy);
-  add_toggle(app, ctx, "bredr", "Enable BR/EDR", &SetBrEdr::br_edr);
-  add_toggle(app, ctx, "advertising", "Set the kernel's own advertising", &SetAdvertising::advertising,
+void add_setting_commands(Commands& cmds, Ctx& ctx) {
+  add_toggle(cmds, ctx, "power", "Power the controller", &SetPowered::powered);
+  cmds.push_back(command("discov",
+                            "Set discoverable (on|off|limited) [timeout seconds]", ctx, build_discov));
+  add_toggle(cmds, ctx, "connectable", "Set connectable", &SetConnectable::connectable);
+  add_toggle(cmds, ctx, "fast-conn", "Set fast connectable (BR/EDR)", &SetFastConnectable::enable);
+  add_toggle(cmds, ctx, "bondable", "Set bondable (store keys when pairing)", &SetBondable::bondable);
+  add_toggle(cmds, ctx, "le", "Enable Low Energy", &SetLowEnergy::low_energy);
+  add_toggle(cmds, ctx, "bredr", "Enable BR/EDR", &SetBrEdr::br_edr);
+  add_toggle(cmds, ctx, "advertising", "Set the kernel's own advertising", &SetAdvertising::advertising,
              {{"connectable", 2}});
-  add_toggle(app, ctx, "linksec", "Set BR/EDR link level security", &SetLinkSecurity::link_security);
-  add_toggle(app, ctx, "ssp", "Set Secure Simple Pairing", &SetSecureSimplePairing::secure_simple_pairing);
-  add_toggle(app, ctx, "sc", "Set Secure Connections", &SetSecureConnections::secure_connections, {{"only", 2}});
-  add_toggle(app, ctx, "debug-keys", "Set debug keys", &SetDebugKeys::debug_keys, {{"generate", 2}});
-  add_privacy(app, ctx);
-  add_name(app, ctx);
-  add_appearance(app, ctx);
-  add_static_addr(app, ctx);
-  add_io_cap(app, ctx);
-  add_phy(app, ctx);
+  add_toggle(cmds, ctx, "linksec", "Set BR/EDR link level security", &SetLinkSecurity::link_security);
+  add_toggle(cmds, ctx, "ssp", "Set Secure Simple Pairing", &SetSecureSimplePairing::secure_simple_pairing);
+  add_toggle(cmds, ctx, "sc", "Set Secure Connections", &SetSecureConnections::secure_connections, {{"only", 2}});
+  add_toggle(cmds, ctx, "debug-keys", "Set debug keys", &SetDebugKeys::debug_keys, {{"generate", 2}});
+  cmds.push_back(command("privacy",
+                            "Set LE privacy (on|off|limited) [--irk 32 hex digits]", ctx, build_privacy));
+  cmds.push_back(command("name",
+                            "Set the local name <name> [shortname]", ctx, build_name));
+  cmds.push_back(command("appearance",
+                            "Set the GAP appearance <value> (e.g. 0x0341 heart rate belt)", ctx, build_appearance));
+  cmds.push_back(command("static-addr",
+                            "Set the LE static random address <address> (00:00:00:00:00:00 clears)", ctx, build_static_addr));
+  cmds.push_back(command("io-cap",
+                            "Set the IO capability <cap>: DisplayOnly, DisplayYesNo, KeyboardOnly, NoInputNoOutput, KeyboardDisplay (or 0-4)", ctx, build_io_cap));
+  cmds.push_back(command("phy",
+                            "Get, or set with a list of PHYs (e.g. LE1MTX LE1MRX LE2MTX LE2MRX), the PHY configuration", ctx, build_phy));
 }
 
 }  // namespace bcms::cli
