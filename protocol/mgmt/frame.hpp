@@ -56,7 +56,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "gen/mgmt_types.hpp"
+#include "gen/mgmt_codes.hpp"
 #include "protocol/bytes.hpp"
 #include "protocol/codec_error.hpp"
 #include "protocol/expected.hpp"
