@@ -98,6 +98,15 @@ expected<bytes> encode_command(const Cmd& cmd, std::uint16_t index) {
   return encode_command(static_cast<std::uint16_t>(Cmd::opcode), index, params);
 }
 
+/// Encoded parameters of a fixed-size command (cannot fail: no list or
+/// data field can exceed its count or length).
+template <class Cmd>
+bytes params_of(const Cmd& cmd) {
+  bytes out;
+  (void)encode(cmd, out);
+  return out;
+}
+
 /// Command Complete (event 0x0001) parameters.  `params` are the Return
 /// Parameters and borrow the input.
 struct CommandComplete {
