@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "gen/mgmt_types.hpp"
+#include "gen/mgmt_codes.hpp"
 
 namespace bcms::mgmt {
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli/mgmt/context.hpp"
+#include "gen/mgmt_types.hpp"
 
 namespace bcms::cli {
 
@@ -20,12 +21,12 @@ class Agent {
   [[nodiscard]] int keys_seen() const { return keys_; }
 
  private:
-  void on_confirm(std::uint16_t index, byte_span p);
-  void on_passkey(std::uint16_t index, byte_span p);
-  void on_pin(std::uint16_t index, byte_span p);
-  void on_notify(std::uint16_t index, byte_span p);
-  void on_key(std::uint16_t code, std::uint16_t index, byte_span p);
-  void on_auth_failed(std::uint16_t index, byte_span p);
+  void on_confirm(std::uint16_t index, const mgmt::UserConfirmationRequestEvent& ev);
+  void on_passkey(std::uint16_t index, const mgmt::UserPasskeyRequestEvent& ev);
+  void on_pin(std::uint16_t index, const mgmt::PinCodeRequestEvent& ev);
+  void on_notify(std::uint16_t index, const mgmt::PasskeyNotifyEvent& ev);
+  void on_auth_failed(std::uint16_t index, const mgmt::AuthenticationFailedEvent& ev);
+  void on_key(std::uint16_t index, const json& j);
   void reply(std::uint16_t opcode, std::uint16_t index, bytes params);
   std::string ask(const std::string& question);
 

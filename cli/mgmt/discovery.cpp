@@ -91,11 +91,11 @@ int discover(Ctx& ctx, const FindOpts& o, bool service) {
     auto ev = watch.next(std::min<std::chrono::steady_clock::duration>(deadline - now, std::chrono::milliseconds(200)));
     if (!ev) continue;
     if (ev->code == static_cast<std::uint16_t>(EventCode::Discovering)) {
-      auto d = DiscoveringEvent::decode(ev->params);
+      auto d = decode_event<DiscoveringEvent>(ev->params);
       if (d && !d->discovering) running = false;
       continue;
     }
-    auto df = DeviceFoundEvent::decode(ev->params);
+    auto df = decode_event<DeviceFoundEvent>(ev->params);
     if (!df) {
       std::cerr << "malformed Device Found event: " << df.error().message() << "\n";
       continue;

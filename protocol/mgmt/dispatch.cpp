@@ -10,11 +10,15 @@ std::error_code check_size(std::size_t n, std::uint16_t size, bool variable) noe
   return {};
 }
 
-expected<Event> decode_event(std::uint16_t code, byte_span params) {
+std::error_code check_event_size(std::uint16_t code, std::size_t n) noexcept {
   const EventInfo* e = find_event(code);
-  if (e == nullptr) return fail(codec_errc::unknown_opcode);
-  if (std::error_code ec = check_size(params.size(), e->size, e->variable)) return unexpected(ec);
-  return e->decode(params);
+  if (e == nullptr) return make_error_code(codec_errc::unknown_opcode);
+  return check_size(n, e->size, e->variable);
+}
+
+expected<Event> decode_event(std::uint16_t code, byte_span params) {
+  if (std::error_code ec = check_event_size(code, params.size())) return unexpected(ec);
+  return find_event(code)->decode(params);
 }
 
 std::error_code check_reply_size(const CommandComplete& cc) noexcept {

@@ -26,10 +26,23 @@ namespace bcms::mgmt {
 /// least `size`).  codec_errc::truncated / trailing_bytes, or {}.
 [[nodiscard]] std::error_code check_size(std::size_t n, std::uint16_t size, bool variable) noexcept;
 
+/// The size check of an event's parameters against the table entry of its
+/// code (unknown_opcode when the table lacks it).  decode_event() and the
+/// channel's typed subscriptions (MgmtChannel::subscribe<Ev>) both use it.
+[[nodiscard]] std::error_code check_event_size(std::uint16_t code, std::size_t n) noexcept;
+
 /// Decodes an event's parameters into the typed variant.  Unknown codes:
 /// codec_errc::unknown_opcode.
 expected<Event> decode_event(std::uint16_t code, byte_span params);
 inline expected<Event> decode_event(const Frame& f) { return decode_event(f.code, f.params); }
+
+/// One event decoded as the struct Ev: the table's size check, then
+/// Ev::decode (for buffered raw events, e.g. MgmtSync's EventWatch).
+template <class Ev>
+expected<Ev> decode_event(byte_span params) {
+  if (std::error_code ec = check_event_size(static_cast<std::uint16_t>(Ev::code), params.size())) return unexpected(ec);
+  return Ev::decode(params);
+}
 
 /// The error a Command Status event reports ({} for Success).
 [[nodiscard]] inline std::error_code command_result(const CommandStatus& s) noexcept {
@@ -50,6 +63,14 @@ expected<typename Cmd::Reply> decode_reply(const CommandComplete& cc) {
   if (cc.status != Status::Success) return unexpected(make_error_code(cc.status));
   if (std::error_code ec = check_reply_size(cc)) return unexpected(ec);
   return Cmd::Reply::decode(cc.params);
+}
+
+/// Typed Return Parameters of a command that succeeded (the channel has
+/// already turned a failed status into an error): the one reply decoder
+/// of MgmtSync::command() and mgmt::call().
+template <class Cmd>
+expected<typename Cmd::Reply> decode_reply(byte_span return_params) {
+  return decode_reply<Cmd>(CommandComplete{static_cast<std::uint16_t>(Cmd::opcode), Status::Success, return_params});
 }
 
 }  // namespace bcms::mgmt

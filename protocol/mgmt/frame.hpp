@@ -56,7 +56,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "gen/mgmt_types.hpp"
+#include "gen/mgmt_codes.hpp"
 #include "protocol/bytes.hpp"
 #include "protocol/codec_error.hpp"
 #include "protocol/expected.hpp"
@@ -96,6 +96,15 @@ expected<bytes> encode_command(const Cmd& cmd, std::uint16_t index) {
   bytes params;
   if (std::error_code ec = encode(cmd, params)) return unexpected(ec);
   return encode_command(static_cast<std::uint16_t>(Cmd::opcode), index, params);
+}
+
+/// Encoded parameters of a fixed-size command (cannot fail: no list or
+/// data field can exceed its count or length).
+template <class Cmd>
+bytes params_of(const Cmd& cmd) {
+  bytes out;
+  (void)encode(cmd, out);
+  return out;
 }
 
 /// Command Complete (event 0x0001) parameters.  `params` are the Return

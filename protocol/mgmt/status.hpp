@@ -12,7 +12,7 @@
 
 #include <system_error>
 
-#include "gen/mgmt_types.hpp"
+#include "gen/mgmt_codes.hpp"
 
 namespace bcms::mgmt {
 

@@ -1,6 +1,7 @@
 """C++ emitter: IR -> gen/ files.
 
-    mgmt_types.hpp        enums Opcode / EventCode / Status, one struct per
+    mgmt_codes.hpp        enums Opcode / EventCode / Status (what engines need)
+    mgmt_types.hpp        one struct per
                           command, reply and event, encode() declarations,
                           the Event variant
     mgmt_codec_cmd.cpp    decode/encode of commands and replies

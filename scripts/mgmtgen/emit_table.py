@@ -218,7 +218,7 @@ NAMES_HPP = """#pragma once
 #include <string>
 #include <string_view>
 
-#include "gen/mgmt_types.hpp"
+#include "gen/mgmt_codes.hpp"
 
 namespace bcms::mgmt {
 

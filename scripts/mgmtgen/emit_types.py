@@ -1,4 +1,5 @@
-"""Emits gen/mgmt_types.hpp: enums and one struct per message."""
+"""Emits gen/mgmt_codes.hpp (the code enums) and gen/mgmt_types.hpp (one
+struct per message)."""
 from __future__ import annotations
 
 from . import ir
@@ -68,25 +69,13 @@ def _struct(m: Msg, reply_of: str | None) -> list[str]:
     return o
 
 
-def emit(spec: ir.Spec, revision: str) -> dict[str, str]:
-    o = [banner(spec, revision, "Typed mgmt messages: one struct per command, reply and event.")]
+def _emit_codes(spec: ir.Spec, revision: str) -> str:
+    o = [banner(spec, revision, "mgmt codes: opcodes, event codes, status codes (no message types;\n"
+                "// engines include this, gen/mgmt_types.hpp only where typed messages are used).")]
     o.append("""#pragma once
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
-#include <optional>
-#include <string>
-#include <system_error>
-#include <tuple>
-#include <type_traits>
-#include <variant>
-#include <vector>
-
-#include "protocol/address.hpp"
-#include "protocol/bytes.hpp"
-#include "protocol/expected.hpp"
-#include "protocol/mgmt/data_view.hpp"
 
 namespace bcms::mgmt {
 """)
@@ -112,6 +101,34 @@ namespace bcms::mgmt {
         o.append(f"  {camel(n)} = 0x{v:02X},")
     o.append("};")
     o.append("")
+    o.append("}  // namespace bcms::mgmt")
+    o.append("")
+    return "\n".join(o)
+
+
+def emit(spec: ir.Spec, revision: str) -> dict[str, str]:
+    o = [banner(spec, revision, "Typed mgmt messages: one struct per command, reply and event.")]
+    o.append("""#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <tuple>
+#include <type_traits>
+#include <variant>
+#include <vector>
+
+#include "gen/mgmt_codes.hpp"
+#include "protocol/address.hpp"
+#include "protocol/bytes.hpp"
+#include "protocol/data_view.hpp"
+#include "protocol/expected.hpp"
+
+namespace bcms::mgmt {
+""")
     msgs = messages(spec)
     for m in msgs:
         reply_of = m.cpp + "Reply" if m.kind == "command" else None
@@ -136,4 +153,4 @@ namespace bcms::mgmt {
     o.append("")
     o.append("}  // namespace bcms::mgmt")
     o.append("")
-    return {"mgmt_types.hpp": "\n".join(o)}
+    return {"mgmt_codes.hpp": _emit_codes(spec, revision), "mgmt_types.hpp": "\n".join(o)}

@@ -6,7 +6,7 @@
 
 #include "gen/mgmt_types.hpp"
 #include "src/gap/gap_error.hpp"
-#include "src/gap/mgmt_call.hpp"
+#include "src/mgmt/call.hpp"
 
 namespace bcms::gap {
 
@@ -46,11 +46,9 @@ Advertiser::Advertiser(MgmtChannel& ch, std::uint16_t index) : ch_(ch), index_(i
                                 [this, alive](std::uint16_t, byte_span) {
                                   if (!alive.expired()) on_disconnected();
                                 }));
-  subs_.push_back(ch_.subscribe(static_cast<std::uint16_t>(EventCode::AdvertisingRemoved), index_,
-                                [this, alive](std::uint16_t, byte_span p) {
-                                  auto ev = AdvertisingRemovedEvent::decode(p);
-                                  if (ev && !alive.expired()) on_removed(ev->instance);
-                                }));
+  subs_.push_back(ch_.subscribe<AdvertisingRemovedEvent>(index_, [this, alive](std::uint16_t, const auto& ev) {
+    if (!alive.expired()) on_removed(ev.instance);
+  }));
 }
 
 Advertiser::~Advertiser() { alive_.reset(); }

@@ -5,7 +5,7 @@
 #include <asio/post.hpp>
 
 #include "gen/mgmt_types.hpp"
-#include "src/gap/mgmt_call.hpp"
+#include "src/mgmt/call.hpp"
 
 namespace bcms::gap {
 
@@ -14,15 +14,15 @@ using namespace bcms::mgmt;
 BondManager::BondManager(MgmtChannel& ch, std::uint16_t index, storage::Storage& store, const Address& local)
     : ch_(ch), index_(index), store_(store), local_(local) {
   std::weak_ptr<int> alive = alive_;
-  auto on = [&](EventCode code, void (BondManager::*fn)(byte_span)) {
-    subs_.push_back(ch_.subscribe(static_cast<std::uint16_t>(code), index_, [this, alive, fn](std::uint16_t, byte_span p) {
-      if (!alive.expired()) (this->*fn)(p);
+  auto on = [&]<class Ev>(void (BondManager::*fn)(const Ev&)) {
+    subs_.push_back(ch_.subscribe<Ev>(index_, [this, alive, fn](std::uint16_t, const Ev& ev) {
+      if (!alive.expired()) (this->*fn)(ev);
     }));
   };
-  on(EventCode::NewLongTermKey, &BondManager::on_ltk);
-  on(EventCode::NewIdentityResolvingKey, &BondManager::on_irk);
-  on(EventCode::NewSignatureResolvingKey, &BondManager::on_csrk);
-  on(EventCode::DeviceUnpaired, &BondManager::on_unpair);
+  on(&BondManager::on_ltk);
+  on(&BondManager::on_irk);
+  on(&BondManager::on_csrk);
+  on(&BondManager::on_unpair);
   refresh();
 }
 
@@ -103,51 +103,43 @@ void BondManager::stored(const storage::Peer& peer) {
   if (on_bonded_) on_bonded_(peer, first);
 }
 
-void BondManager::on_ltk(byte_span p) {
-  auto ev = NewLongTermKeyEvent::decode(p);
-  if (!ev) return;
-  if (!ev->store_hint) {
+void BondManager::on_ltk(const NewLongTermKeyEvent& ev) {
+  if (!ev.store_hint) {
     ++stats_.not_stored;
     return;
   }
-  const storage::Peer peer{ev->address, ev->address_type};
-  storage::LongTermKey k{peer, ev->key_type, ev->central != 0, ev->encryption_size, ev->enc_diversifier,
-                         ev->random_number, ev->value};
+  const storage::Peer peer{ev.address, ev.address_type};
+  storage::LongTermKey k{peer, ev.key_type, ev.central != 0, ev.encryption_size, ev.enc_diversifier,
+                         ev.random_number, ev.value};
   if (!check(store_.store_ltk(local_, k), "LTK")) return;
   ++stats_.ltks_stored;
   stored(peer);
 }
 
-void BondManager::on_irk(byte_span p) {
-  auto ev = NewIdentityResolvingKeyEvent::decode(p);
-  if (!ev) return;
-  if (!ev->store_hint) {
+void BondManager::on_irk(const NewIdentityResolvingKeyEvent& ev) {
+  if (!ev.store_hint) {
     ++stats_.not_stored;
     return;
   }
-  const storage::Peer peer{ev->address, ev->address_type};
-  if (!check(store_.store_irk(local_, storage::IdentityResolvingKey{peer, ev->value}), "IRK")) return;
+  const storage::Peer peer{ev.address, ev.address_type};
+  if (!check(store_.store_irk(local_, storage::IdentityResolvingKey{peer, ev.value}), "IRK")) return;
   ++stats_.irks_stored;
   stored(peer);
 }
 
-void BondManager::on_csrk(byte_span p) {
-  auto ev = NewSignatureResolvingKeyEvent::decode(p);
-  if (!ev) return;
-  if (!ev->store_hint) {
+void BondManager::on_csrk(const NewSignatureResolvingKeyEvent& ev) {
+  if (!ev.store_hint) {
     ++stats_.not_stored;
     return;
   }
-  const storage::Peer peer{ev->address, ev->address_type};
-  if (!check(store_.store_csrk(local_, storage::SignatureKey{peer, ev->type, ev->value}), "CSRK")) return;
+  const storage::Peer peer{ev.address, ev.address_type};
+  if (!check(store_.store_csrk(local_, storage::SignatureKey{peer, ev.type, ev.value}), "CSRK")) return;
   ++stats_.csrks_stored;
   stored(peer);
 }
 
-void BondManager::on_unpair(byte_span p) {
-  auto ev = DeviceUnpairedEvent::decode(p);
-  if (!ev) return;
-  const storage::Peer peer{ev->address, ev->address_type};
+void BondManager::on_unpair(const DeviceUnpairedEvent& ev) {
+  const storage::Peer peer{ev.address, ev.address_type};
   dirty_.erase(peer);
   check(store_.remove_bond(local_, peer), "unpair");
   bonded_.erase(peer);

@@ -42,6 +42,13 @@
 #include "src/mgmt/channel.hpp"
 #include "src/storage/storage.hpp"
 
+namespace bcms::mgmt {
+struct NewLongTermKeyEvent;
+struct NewIdentityResolvingKeyEvent;
+struct NewSignatureResolvingKeyEvent;
+struct DeviceUnpairedEvent;
+}  // namespace bcms::mgmt
+
 namespace bcms::gap {
 
 class BondManager final : public att::ClientStore {
@@ -90,10 +97,10 @@ class BondManager final : public att::ClientStore {
   [[nodiscard]] const Address& local() const noexcept { return local_; }
 
  private:
-  void on_ltk(byte_span p);
-  void on_irk(byte_span p);
-  void on_csrk(byte_span p);
-  void on_unpair(byte_span p);
+  void on_ltk(const mgmt::NewLongTermKeyEvent& ev);
+  void on_irk(const mgmt::NewIdentityResolvingKeyEvent& ev);
+  void on_csrk(const mgmt::NewSignatureResolvingKeyEvent& ev);
+  void on_unpair(const mgmt::DeviceUnpairedEvent& ev);
   void stored(const storage::Peer& peer);
   void refresh();
   bool check(const expected<void>& r, const char* what);

@@ -4,7 +4,7 @@
 
 #include "gen/mgmt_types.hpp"
 #include "protocol/mgmt/status.hpp"
-#include "src/gap/mgmt_call.hpp"
+#include "src/mgmt/call.hpp"
 
 namespace bcms::gap {
 
@@ -82,15 +82,15 @@ std::unique_ptr<PairingAgent> passkey_entry_agent(PasskeyEntry::Cb cb) {
 PairingResponder::PairingResponder(MgmtChannel& ch, std::uint16_t index, PairingAgent& agent)
     : ch_(ch), index_(index), agent_(agent) {
   std::weak_ptr<int> alive = alive_;
-  auto on = [&](EventCode code, void (PairingResponder::*fn)(byte_span)) {
-    subs_.push_back(ch_.subscribe(static_cast<std::uint16_t>(code), index_, [this, alive, fn](std::uint16_t, byte_span p) {
-      if (!alive.expired()) (this->*fn)(p);
+  auto on = [&]<class Ev>(void (PairingResponder::*fn)(const Ev&)) {
+    subs_.push_back(ch_.subscribe<Ev>(index_, [this, alive, fn](std::uint16_t, const Ev& ev) {
+      if (!alive.expired()) (this->*fn)(ev);
     }));
   };
-  on(EventCode::UserConfirmationRequest, &PairingResponder::on_confirm);
-  on(EventCode::UserPasskeyRequest, &PairingResponder::on_passkey);
-  on(EventCode::PasskeyNotify, &PairingResponder::on_notify);
-  on(EventCode::AuthenticationFailed, &PairingResponder::on_failed);
+  on(&PairingResponder::on_confirm);
+  on(&PairingResponder::on_passkey);
+  on(&PairingResponder::on_notify);
+  on(&PairingResponder::on_failed);
 }
 
 PairingResponder::~PairingResponder() { alive_.reset(); }
@@ -112,13 +112,11 @@ void PairingResponder::reply(std::uint16_t opcode, bytes params) {
   });
 }
 
-void PairingResponder::on_confirm(byte_span p) {
-  auto ev = UserConfirmationRequestEvent::decode(p);
-  if (!ev) return;
+void PairingResponder::on_confirm(const UserConfirmationRequestEvent& ev) {
   ++stats_.confirmations;
-  const PairingPeer peer{ev->address, ev->address_type};
+  const PairingPeer peer{ev.address, ev.address_type};
   std::weak_ptr<int> alive = alive_;
-  agent_.confirm(peer, ev->value, ev->confirm_hint == 1, once([this, alive, peer](bool accept) {
+  agent_.confirm(peer, ev.value, ev.confirm_hint == 1, once([this, alive, peer](bool accept) {
     if (alive.expired()) return;
     spdlog::info("hci{}: pairing with {}: {}", index_, peer.address.to_string(), accept ? "accepted" : "rejected");
     ++(accept ? stats_.accepted : stats_.rejected);
@@ -130,11 +128,9 @@ void PairingResponder::on_confirm(byte_span p) {
   }));
 }
 
-void PairingResponder::on_passkey(byte_span p) {
-  auto ev = UserPasskeyRequestEvent::decode(p);
-  if (!ev) return;
+void PairingResponder::on_passkey(const UserPasskeyRequestEvent& ev) {
   ++stats_.passkey_requests;
-  const PairingPeer peer{ev->address, ev->address_type};
+  const PairingPeer peer{ev.address, ev.address_type};
   std::weak_ptr<int> alive = alive_;
   agent_.request_passkey(peer, once([this, alive, peer](std::optional<std::uint32_t> passkey) {
     if (alive.expired()) return;
@@ -150,19 +146,15 @@ void PairingResponder::on_passkey(byte_span p) {
   }));
 }
 
-void PairingResponder::on_notify(byte_span p) {
-  auto ev = PasskeyNotifyEvent::decode(p);
-  if (!ev) return;
-  agent_.display_passkey(PairingPeer{ev->address, ev->address_type}, ev->passkey, ev->entered);
+void PairingResponder::on_notify(const PasskeyNotifyEvent& ev) {
+  agent_.display_passkey(PairingPeer{ev.address, ev.address_type}, ev.passkey, ev.entered);
 }
 
-void PairingResponder::on_failed(byte_span p) {
-  auto ev = AuthenticationFailedEvent::decode(p);
-  if (!ev) return;
+void PairingResponder::on_failed(const AuthenticationFailedEvent& ev) {
   ++stats_.failures;
-  const std::error_code ec = make_error_code(static_cast<Status>(ev->status));
-  spdlog::warn("hci{}: pairing with {} failed: {}", index_, ev->address.to_string(), ec.message());
-  agent_.failed(PairingPeer{ev->address, ev->address_type}, ec);
+  const std::error_code ec = make_error_code(static_cast<Status>(ev.status));
+  spdlog::warn("hci{}: pairing with {} failed: {}", index_, ev.address.to_string(), ec.message());
+  agent_.failed(PairingPeer{ev.address, ev.address_type}, ec);
 }
 
 }  // namespace bcms::gap

@@ -34,6 +34,13 @@
 #include "protocol/address.hpp"
 #include "src/mgmt/channel.hpp"
 
+namespace bcms::mgmt {
+struct UserConfirmationRequestEvent;
+struct UserPasskeyRequestEvent;
+struct PasskeyNotifyEvent;
+struct AuthenticationFailedEvent;
+}  // namespace bcms::mgmt
+
 namespace bcms::gap {
 
 /// mgmt IO_Capability values (mgmt-api.txt "Set IO Capability Command";
@@ -99,10 +106,10 @@ class PairingResponder {
   [[nodiscard]] const Stats& stats() const noexcept { return stats_; }
 
  private:
-  void on_confirm(byte_span p);
-  void on_passkey(byte_span p);
-  void on_notify(byte_span p);
-  void on_failed(byte_span p);
+  void on_confirm(const mgmt::UserConfirmationRequestEvent& ev);
+  void on_passkey(const mgmt::UserPasskeyRequestEvent& ev);
+  void on_notify(const mgmt::PasskeyNotifyEvent& ev);
+  void on_failed(const mgmt::AuthenticationFailedEvent& ev);
   void reply(std::uint16_t opcode, bytes params);
 
   mgmt::MgmtChannel& ch_;

@@ -7,7 +7,7 @@
 #include "src/att/link_security.hpp"
 #include "src/l2cap/listener.hpp"
 #include "src/gap/gap_error.hpp"
-#include "src/gap/mgmt_call.hpp"
+#include "src/mgmt/call.hpp"
 
 namespace bcms::gap {
 
@@ -68,7 +68,7 @@ asio::awaitable<std::error_code> PeripheralApp::configure_controller() {
   if (std::error_code ec = co_await pairing_.configure(opts_.bondable))
     co_return fail(ec, "Set Bondable / Set IO Capability: " + ec.message());
   if (!opts_.local_name.empty()) {
-    const SetLocalName cmd{opts_.local_name, opts_.short_name};  // named: see mgmt_call.hpp
+    const SetLocalName cmd{opts_.local_name, opts_.short_name};  // named: see src/mgmt/call.hpp
     auto r = co_await call(ch_, cmd, idx);
     if (!r) co_return fail(r.error(), "Set Local Name: " + r.error().message());
   }

@@ -3,6 +3,8 @@
 #include <array>
 #include <deque>
 #include <map>
+#include <optional>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -10,17 +12,17 @@
 #include <asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
+#include "gen/mgmt_codes.hpp"
+#include "gen/mgmt_names.hpp"
+#include "protocol/mgmt/dispatch.hpp"
 #include "protocol/mgmt/frame.hpp"
 #include "protocol/mgmt/status.hpp"
 
 namespace bcms::mgmt {
 
 namespace {
-// mgmt-api.txt event codes the channel itself acts on.
-constexpr std::uint16_t kEvCommandComplete = 0x0001;
-constexpr std::uint16_t kEvCommandStatus = 0x0002;
-constexpr std::uint16_t kEvIndexRemoved = 0x0005;
-constexpr std::size_t kMaxPacket = 6 + 0xFFFF;     // header + largest Parameter Length
+constexpr std::size_t kMaxPacket = kHeaderSize + kMaxParams;  // header + largest Parameter Length
+constexpr std::uint16_t code_of(EventCode c) { return static_cast<std::uint16_t>(c); }
 }  // namespace
 
 struct MgmtChannel::State : std::enable_shared_from_this<MgmtChannel::State> {
@@ -39,7 +41,8 @@ struct MgmtChannel::State : std::enable_shared_from_this<MgmtChannel::State> {
     std::uint64_t id;
     std::uint16_t event;
     std::uint32_t index;
-    std::shared_ptr<EventHandler> handler;
+    std::shared_ptr<CheckedHandler> handler;
+    bool typed = false;  // size-checked against the table before the handler runs
     bool active = true;
   };
   using Key = std::pair<std::uint16_t, std::uint16_t>;  // (opcode, index)
@@ -214,11 +217,27 @@ struct MgmtChannel::State : std::enable_shared_from_this<MgmtChannel::State> {
   void dispatch(std::uint16_t code, std::uint16_t index, byte_span params) {
     ++dispatch_depth;
     const std::size_t n = subs.size();  // subscriptions added now see the next event
+    std::optional<std::error_code> size_ec;  // the table's check, once per event
+    bool dropped = false;
+    auto drop = [&](std::error_code ec) {
+      if (std::exchange(dropped, true)) return;  // counted and logged once per event
+      ++stats.events_dropped;
+      const std::string_view name = event_name(code);
+      spdlog::warn("mgmt: dropped malformed {} event (0x{:04x}, {} octets) on index {}: {}",
+                   name.empty() ? "unknown" : name, code, params.size(), index, ec.message());
+    };
     for (std::size_t i = 0; i < n && !closed; ++i) {
       if (!subs[i].active || subs[i].event != code) continue;
       if (subs[i].index != kAnyIndex && subs[i].index != index) continue;
+      if (subs[i].typed) {
+        if (!size_ec) size_ec = check_event_size(code, params.size());
+        if (*size_ec) {
+          drop(*size_ec);
+          continue;
+        }
+      }
       auto h = subs[i].handler;  // keeps the callable alive if it unsubscribes itself
-      (*h)(index, params);
+      if (std::error_code ec = (*h)(index, params)) drop(ec);
     }
     if (--dispatch_depth == 0 && subs_dirty) {
       std::erase_if(subs, [](const Sub& s) { return !s.active; });
@@ -262,12 +281,12 @@ struct MgmtChannel::State : std::enable_shared_from_this<MgmtChannel::State> {
       return;
     }
     switch (frame->code) {
-      case kEvCommandComplete: on_reply(frame->index, frame->params, true); return;
-      case kEvCommandStatus: on_reply(frame->index, frame->params, false); return;
+      case code_of(EventCode::CommandComplete): on_reply(frame->index, frame->params, true); return;
+      case code_of(EventCode::CommandStatus): on_reply(frame->index, frame->params, false); return;
       default: break;
     }
     ++stats.events;
-    if (frame->code == kEvIndexRemoved) {
+    if (frame->code == code_of(EventCode::IndexRemoved)) {
       const std::uint16_t idx = frame->index;
       fail_where([](const Command& c, std::uint16_t i) { return c.index == i; }, idx,
                  std::make_error_code(std::errc::no_such_device));
@@ -297,7 +316,17 @@ PendingCommand MgmtChannel::send(std::uint16_t opcode, std::uint16_t index, byte
 
 Subscription MgmtChannel::subscribe(std::uint16_t event, std::uint32_t index, EventHandler handler) {
   const std::uint64_t id = state_->next_id++;
-  state_->subs.push_back({id, event, index, std::make_shared<EventHandler>(std::move(handler))});
+  auto h = std::make_shared<CheckedHandler>([fn = std::move(handler)](std::uint16_t i, byte_span p) {
+    fn(i, p);
+    return std::error_code{};
+  });
+  state_->subs.push_back({id, event, index, std::move(h), false});
+  return {state_, id};
+}
+
+Subscription MgmtChannel::subscribe_checked(std::uint16_t event, std::uint32_t index, CheckedHandler handler) {
+  const std::uint64_t id = state_->next_id++;
+  state_->subs.push_back({id, event, index, std::make_shared<CheckedHandler>(std::move(handler)), true});
   return {state_, id};
 }
 

@@ -25,7 +25,11 @@
 //   next command with the same key.  The tombstone is cleared by the late
 //   reply, by Index Removed for its index, or after another timeout period.
 // - Events are delivered to subscriptions keyed by (event code, index);
-//   kAnyIndex matches every index.  A Subscription is an RAII handle: drop
+//   kAnyIndex matches every index.  Typed subscriptions (subscribe<Ev>)
+//   get the decoded struct: the parameters pass the table's size check
+//   (protocol/mgmt/dispatch.hpp check_event_size, once per event) and the
+//   generated decoder first; an event failing either is logged, counted
+//   (Stats::events_dropped) and not delivered.  A Subscription is an RAII handle: drop
 //   it (even inside its own callback) and no further call is made.
 //   Dispatch never iterates a container that a callback can change, and the
 //   channel's state is kept alive for the duration of a dispatch.
@@ -109,6 +113,14 @@ class MgmtChannel {
   /// or kAnyIndex.  Events are delivered in arrival order.
   [[nodiscard]] Subscription subscribe(std::uint16_t event, std::uint32_t index, EventHandler handler);
 
+  /// Typed subscription to event struct Ev (gen/mgmt_types.hpp, which the
+  /// caller includes to name Ev): fn(std::uint16_t index, const Ev& ev).
+  /// Malformed events are dropped (see the overview).  The variable parts
+  /// of `ev` (DataView) borrow the receive buffer: copy what outlives fn.
+  ///   auto sub = ch.subscribe<NewLongTermKeyEvent>(0, [](std::uint16_t, const auto& ev) { ... });
+  template <class Ev, class F>
+  [[nodiscard]] Subscription subscribe(std::uint32_t index, F fn);
+
   /// Called once when the socket fails or closes.
   void on_closed(std::function<void(std::error_code)> handler);
 
@@ -119,6 +131,7 @@ class MgmtChannel {
     std::uint64_t replies_unmatched = 0;  // late replies to tombstones, or stray replies
     std::uint64_t events = 0;
     std::uint64_t malformed = 0;  // truncated or inconsistent packets dropped
+    std::uint64_t events_dropped = 0;  // events typed subscriptions could not decode
   };
   [[nodiscard]] Stats stats() const;
 
@@ -129,8 +142,12 @@ class MgmtChannel {
   void close();
 
   struct State;
+  /// Handler of a typed subscription: runs after the size check; returns
+  /// the decoder's error for an event it drops.
+  using CheckedHandler = std::function<std::error_code(std::uint16_t index, byte_span params)>;
 
  private:
+  Subscription subscribe_checked(std::uint16_t event, std::uint32_t index, CheckedHandler handler);
   std::shared_ptr<State> state_;
 };
 
@@ -168,5 +185,16 @@ class Subscription {
   std::weak_ptr<MgmtChannel::State> state_;
   std::uint64_t id_ = 0;
 };
+
+template <class Ev, class F>
+Subscription MgmtChannel::subscribe(std::uint32_t index, F fn) {
+  return subscribe_checked(static_cast<std::uint16_t>(Ev::code), index,
+                           [fn = std::move(fn)](std::uint16_t i, byte_span p) -> std::error_code {
+                             auto ev = Ev::decode(p);
+                             if (!ev) return ev.error();
+                             fn(i, *ev);
+                             return {};
+                           });
+}
 
 }  // namespace bcms::mgmt

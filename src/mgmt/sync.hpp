@@ -91,9 +91,7 @@ class MgmtSync {
     if (std::error_code ec = encode(cmd, params)) return unexpected(ec);
     auto reply = send(static_cast<std::uint16_t>(Cmd::opcode), index, std::move(params), timeout);
     if (!reply) return unexpected(reply.error());
-    CommandComplete cc{static_cast<std::uint16_t>(Cmd::opcode), Status::Success, *reply};
-    if (std::error_code ec = check_reply_size(cc)) return unexpected(ec);
-    auto value = Cmd::Reply::decode(*reply);
+    auto value = decode_reply<Cmd>(*reply);
     if (!value) return unexpected(value.error());
     // *reply's heap buffer moves into Owned, so the views in value stay valid.
     return Owned<typename Cmd::Reply>(std::move(*reply), std::move(*value));

@@ -9,6 +9,7 @@
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include "gen/mgmt_types.hpp"
 #include "protocol/mgmt/status.hpp"
 #include "tests/engine/fake_kernel.hpp"
 
@@ -330,4 +331,124 @@ TEST_CASE("destroying the channel inside a command handler is safe") {
   REQUIRE(run_until(f.io, [&] { return called; }));
   f.io.restart();
   f.io.run_for(std::chrono::milliseconds(10));
+}
+
+// ---------------------------------------------------------------- typed events
+// Events built byte by byte (mgmt-api.txt "New Long Term Key Event",
+// "Device Found Event"), not by the codec under test.
+namespace {
+
+constexpr std::uint16_t kNewLongTermKey = 0x000A, kDeviceFound = 0x0012, kNewSettings = 0x0006;
+
+// Store_Hint 1; Key: Address 11:22:33:44:55:66 (wire order reversed), LE
+// random, Key_Type 0x02, Central 1, Encryption Size 16, EDIV 0x1234, Rand
+// 0x0807060504030201, Value 0xA0..0xAF: 37 octets.
+bytes ltk_params() {
+  bytes p{0x01, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11, 0x02, 0x02, 0x01, 0x10, 0x34, 0x12,
+          0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08};
+  for (std::uint8_t v = 0xA0; v <= 0xAF; ++v) p.push_back(v);
+  return p;
+}
+
+// A write that is sure to have been read: a New Settings event behind it
+// on a raw subscription.
+struct Barrier {
+  int seen = 0;
+  Subscription sub;
+  explicit Barrier(MgmtChannel& ch) : sub(ch.subscribe(kNewSettings, kAnyIndex, [this](std::uint16_t, byte_span) { ++seen; })) {}
+  void pass(Fixture& f) {
+    const int want = seen + 1;
+    f.kernel->write(mgmt_packet(kNewSettings, 0, {0, 0, 0, 0}));
+    REQUIRE(run_until(f.io, [&] { return seen == want; }));
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a typed subscription receives the decoded event on its index") {
+  Fixture f;
+  std::vector<NewLongTermKeyEvent> got;
+  std::vector<std::uint16_t> indexes;
+  auto sub = f.ch->subscribe<NewLongTermKeyEvent>(1, [&](std::uint16_t index, const NewLongTermKeyEvent& ev) {
+    indexes.push_back(index);
+    got.push_back(ev);
+  });
+  f.kernel->write(mgmt_packet(kNewLongTermKey, 0, ltk_params()));  // other index: not ours
+  f.kernel->write(mgmt_packet(kNewLongTermKey, 1, ltk_params()));
+  REQUIRE(run_until(f.io, [&] { return got.size() == 1; }));
+  Barrier b(*f.ch);
+  b.pass(f);
+  REQUIRE(got.size() == 1);
+  CHECK(indexes[0] == 1);
+  const auto& ev = got[0];
+  CHECK(ev.store_hint == 1);
+  CHECK(ev.address.to_string() == "11:22:33:44:55:66");
+  CHECK(ev.address_type == AddressType::le_random);
+  CHECK(ev.key_type == 0x02);
+  CHECK(ev.central == 1);
+  CHECK(ev.encryption_size == 16);
+  CHECK(ev.enc_diversifier == 0x1234);
+  CHECK(ev.random_number == 0x0807060504030201ull);
+  CHECK(ev.value[0] == 0xA0);
+  CHECK(ev.value[15] == 0xAF);
+  CHECK(f.ch->stats().events_dropped == 0);
+}
+
+TEST_CASE("a truncated event is dropped and counted once, never delivered to typed subscriptions") {
+  Fixture f;
+  int typed_a = 0, typed_b = 0, raw = 0;
+  auto sa = f.ch->subscribe<NewLongTermKeyEvent>(kAnyIndex, [&](std::uint16_t, const auto&) { ++typed_a; });
+  auto sb = f.ch->subscribe<NewLongTermKeyEvent>(0, [&](std::uint16_t, const auto&) { ++typed_b; });
+  auto sr = f.ch->subscribe(kNewLongTermKey, 0, [&](std::uint16_t, byte_span) { ++raw; });
+  bytes shortp = ltk_params();
+  shortp.pop_back();  // 36 of 37 octets: a well-framed packet, a short event
+  f.kernel->write(mgmt_packet(kNewLongTermKey, 0, shortp));
+  bytes longp = ltk_params();
+  longp.push_back(0);  // 38 octets: a fixed-size event with trailing bytes
+  f.kernel->write(mgmt_packet(kNewLongTermKey, 0, longp));
+  REQUIRE(run_until(f.io, [&] { return raw == 2; }));  // raw subscriptions see the bytes
+  CHECK(typed_a == 0);
+  CHECK(typed_b == 0);
+  CHECK(f.ch->stats().events_dropped == 2);  // once per event, not per subscription
+  CHECK(f.ch->stats().malformed == 0);       // the frames themselves were sound
+  // The channel goes on: a good event is delivered to both.
+  f.kernel->write(mgmt_packet(kNewLongTermKey, 0, ltk_params()));
+  REQUIRE(run_until(f.io, [&] { return typed_a == 1 && typed_b == 1; }));
+  CHECK(f.ch->stats().events_dropped == 2);
+}
+
+TEST_CASE("a variable event whose inner length disagrees with its size is dropped by the decoder") {
+  Fixture f;
+  int found = 0;
+  auto sub = f.ch->subscribe<DeviceFoundEvent>(0, [&](std::uint16_t, const DeviceFoundEvent&) { ++found; });
+  // Address, Address_Type, RSSI, Flags, EIR_Data_Length 5 but 2 octets of EIR data.
+  const bytes bad{0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x01, 0xC4, 0, 0, 0, 0, 0x05, 0x00, 0x02, 0x01};
+  f.kernel->write(mgmt_packet(kDeviceFound, 0, bad));
+  Barrier b(*f.ch);
+  b.pass(f);
+  CHECK(found == 0);
+  CHECK(f.ch->stats().events_dropped == 1);
+  // The same event with a consistent length is delivered, EIR data included.
+  bytes good = bad;
+  good[12] = 0x02;
+  f.kernel->write(mgmt_packet(kDeviceFound, 0, good));
+  REQUIRE(run_until(f.io, [&] { return found == 1; }));
+}
+
+TEST_CASE("a typed subscription dropped inside its own callback is not called again") {
+  Fixture f;
+  int self_calls = 0, other_calls = 0;
+  Subscription self;
+  self = f.ch->subscribe<NewLongTermKeyEvent>(kAnyIndex, [&](std::uint16_t, const NewLongTermKeyEvent& ev) {
+    ++self_calls;
+    CHECK(ev.encryption_size == 16);
+    self.reset();  // destroys the handler that is running
+  });
+  auto other = f.ch->subscribe<NewLongTermKeyEvent>(kAnyIndex, [&](std::uint16_t, const auto&) { ++other_calls; });
+  f.kernel->write(mgmt_packet(kNewLongTermKey, 0, ltk_params()));
+  f.kernel->write(mgmt_packet(kNewLongTermKey, 0, ltk_params()));
+  REQUIRE(run_until(f.io, [&] { return other_calls == 2; }));
+  CHECK(self_calls == 1);
+  CHECK_FALSE(self.active());
+  CHECK(other.active());
 }

@@ -1,5 +1,7 @@
 // DataView: a borrowed, comparable view of variable-length octets inside a
-// mgmt message (EIR/AD data, TLV values, HCI parameters, ...).
+// decoded message (mgmt: EIR/AD data, TLV values, HCI parameters, ...).
+// Part of the codec base (with bytes.hpp, address.hpp): gen/ and every
+// protocol/ codec may include it; it includes nothing of theirs.
 //
 // Lifetime: a DataView returned by a decoder points INTO the buffer that was
 // decoded; it is valid only while that buffer lives and is unchanged.  Copy
@@ -14,7 +16,7 @@
 
 #include "protocol/bytes.hpp"
 
-namespace bcms::mgmt {
+namespace bcms {
 
 struct DataView {
   byte_span data{};
@@ -37,4 +39,4 @@ struct DataView {
   }
 };
 
-}  // namespace bcms::mgmt
+}  // namespace bcms

@@ -1,9 +1,11 @@
-// Awaitable typed mgmt commands for the GAP layer's start-up procedures
-// (asio C++20 coroutines on the channel's loop, DESIGN.md "procedures that
-// span several exchanges").  Never throws: the mgmt status (category
-// "mgmt"), a channel error or a codec error comes back as the error_code.
+// Awaitable typed mgmt commands (asio C++20 coroutines on the channel's
+// loop, DESIGN.md "procedures that span several exchanges"): the
+// asynchronous twin of MgmtSync::command().  Never throws: the mgmt status
+// (category "mgmt"), a channel error or a codec error comes back as the
+// error_code.  Both decode the Return Parameters with decode_reply<Cmd>()
+// (protocol/mgmt/dispatch.hpp: the table's size check, then the decoder).
 //
-//   auto info = co_await gap::call(ch, mgmt::ReadControllerInformation{}, index);
+//   auto info = co_await mgmt::call(ch, mgmt::ReadControllerInformation{}, index);
 //   if (!info) ...; info->address
 //
 // Only for commands whose Reply owns its data (no DataView fields): the
@@ -18,18 +20,16 @@
 #pragma once
 
 #include <asio/awaitable.hpp>
-
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/use_awaitable.hpp>
-#include <chrono>
 
 #include "protocol/mgmt/dispatch.hpp"
 #include "src/mgmt/channel.hpp"
 
-namespace bcms::gap {
+namespace bcms::mgmt {
 
 /// Raw command: the Return Parameters or the error.
-inline asio::awaitable<expected<bytes>> call_raw(mgmt::MgmtChannel& ch, std::uint16_t opcode, std::uint16_t index,
+inline asio::awaitable<expected<bytes>> call_raw(MgmtChannel& ch, std::uint16_t opcode, std::uint16_t index,
                                                  const bytes& params) {
   auto [ec, reply] = co_await ch.async_send(opcode, index, bytes(params),
                                             asio::experimental::as_tuple(asio::use_awaitable));
@@ -38,22 +38,12 @@ inline asio::awaitable<expected<bytes>> call_raw(mgmt::MgmtChannel& ch, std::uin
 }
 
 template <class Cmd>
-asio::awaitable<expected<typename Cmd::Reply>> call(mgmt::MgmtChannel& ch, const Cmd& cmd, std::uint16_t index) {
+asio::awaitable<expected<typename Cmd::Reply>> call(MgmtChannel& ch, const Cmd& cmd, std::uint16_t index) {
   bytes params;
   if (std::error_code ec = encode(cmd, params)) co_return unexpected(ec);
   auto reply = co_await call_raw(ch, static_cast<std::uint16_t>(Cmd::opcode), index, params);
   if (!reply) co_return unexpected(reply.error());
-  const mgmt::CommandComplete cc{static_cast<std::uint16_t>(Cmd::opcode), mgmt::Status::Success, *reply};
-  if (std::error_code ec = mgmt::check_reply_size(cc)) co_return unexpected(ec);
-  co_return Cmd::Reply::decode(*reply);
+  co_return decode_reply<Cmd>(*reply);
 }
 
-/// Encoded parameters of a fixed-size command (cannot fail).
-template <class Cmd>
-bytes params_of(const Cmd& cmd) {
-  bytes out;
-  (void)encode(cmd, out);
-  return out;
-}
-
-}  // namespace bcms::gap
+}  // namespace bcms::mgmt
