@@ -39,8 +39,8 @@ std::uint16_t perms_of(Flags f) {
 
 }  // namespace
 
-Characteristic::Characteristic(Service& service, const Uuid& uuid, Flags flags, CharacteristicOptions opts)
-    : service_(service), uuid_(uuid), flags_(flags), opts_(std::move(opts)), value_(opts_.initial) {
+Characteristic::Characteristic(Service& /*service*/, const Uuid& uuid, Flags flags, CharacteristicOptions opts)
+    : uuid_(uuid), flags_(flags), opts_(std::move(opts)), value_(opts_.initial) {
   if (opts_.max_len > max_value_len) opts_.max_len = max_value_len;
   if (value_.size() > opts_.max_len) value_.resize(opts_.max_len);
 }

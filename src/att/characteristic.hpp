@@ -181,7 +181,6 @@ class Characteristic {
   WriteResult store(std::uint16_t offset, byte_span v);
   void deliver(CapturedWrite w);
 
-  Service& service_;
   Uuid uuid_;
   Flags flags_;
   CharacteristicOptions opts_;
