@@ -22,7 +22,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   StaticLinkSecurity security(static_cast<SecurityLevel>(data[0] % 5), static_cast<std::uint8_t>(7 + data[0] % 10));
   ConnState conn;
   conn.security = &security;
-  if (data[0] & 0x80) conn.peer_csrk = Key128{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+  if (data[0] & 0x80) conn.peer_csrk = bcms::Key128{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
   server.connect(conn);
   std::size_t i = 1;
   while (i < size) {
