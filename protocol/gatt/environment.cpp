@@ -46,6 +46,23 @@ expected<std::optional<double>> decode_humidity(byte_span in) {
   return std::optional<double>(*raw / 100.0);
 }
 
+expected<bytes> encode_pressure(double pascals) {
+  if (!std::isfinite(pascals)) return fail(codec_errc::invalid_value);
+  const double tenths = std::round(pascals * 10.0);
+  if (tenths < 0.0 || tenths > 4294967295.0) return fail(codec_errc::invalid_value);
+  bytes out;
+  ByteWriter(out).u32(static_cast<std::uint32_t>(tenths));
+  return out;
+}
+
+expected<double> decode_pressure(byte_span in) {
+  if (in.size() < 4) return fail(codec_errc::truncated);
+  if (in.size() > 4) return fail(codec_errc::trailing_bytes);
+  std::uint32_t raw = 0;
+  ByteReader(in).u32(raw);
+  return raw / 10.0;
+}
+
 expected<bytes> encode_battery_level(unsigned percent) {
   if (percent > 100) return fail(codec_errc::invalid_value);
   return bytes{static_cast<std::uint8_t>(percent)};

@@ -1,5 +1,5 @@
 // Values of the sensor characteristics our examples serve: Environmental
-// Sensing Service (ESS) Temperature and Humidity, Battery Service (BAS)
+// Sensing Service (ESS) Temperature, Humidity and Pressure, Battery Service (BAS)
 // Battery Level.  Layouts from the GATT Specification Supplement (GSS), by
 // characteristic name.  Fixed-point values are scaled integers,
 // little-endian.  Pure codecs, no I/O.
@@ -16,6 +16,7 @@ namespace bcms::gatt {
 inline constexpr std::uint16_t environmental_sensing_service = 0x181A;
 inline constexpr std::uint16_t temperature_uuid = 0x2A6E;
 inline constexpr std::uint16_t humidity_uuid = 0x2A6F;
+inline constexpr std::uint16_t pressure_uuid = 0x2A6D;
 inline constexpr std::uint16_t battery_service = 0x180F;
 inline constexpr std::uint16_t battery_level_uuid = 0x2A19;
 
@@ -33,6 +34,12 @@ expected<std::optional<double>> decode_temperature(byte_span in);
 inline constexpr std::uint16_t humidity_unknown = 0xFFFF;
 expected<bytes> encode_humidity(double percent);
 expected<std::optional<double>> decode_humidity(byte_span in);
+
+/// Pressure (GSS "Pressure", ESS 3.1): uint32, pascals with a resolution
+/// of 0.1.  Example: 101325.0 Pa -> 1013250 = 0x000F7602 -> 02 76 0F 00.
+expected<bytes> encode_pressure(double pascals);
+/// invalid_length unless 4 octets (truncated / trailing_bytes).
+expected<double> decode_pressure(byte_span in);
 
 /// Battery Level (GSS "Battery Level", BAS 3.1): uint8 percent, 0..100.
 expected<bytes> encode_battery_level(unsigned percent);

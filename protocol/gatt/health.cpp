@@ -58,19 +58,6 @@ expected<HeartRateMeasurement> decode_heart_rate_measurement(byte_span in) {
 }
 
 // ------------------------------------------------------------ Blood Pressure
-void put(ByteWriter& w, const DateTime& t) {
-  w.u16(t.year);
-  w.u8(t.month);
-  w.u8(t.day);
-  w.u8(t.hours);
-  w.u8(t.minutes);
-  w.u8(t.seconds);
-}
-
-bool get(ByteReader& r, DateTime& t) noexcept {
-  return r.u16(t.year) && r.u8(t.month) && r.u8(t.day) && r.u8(t.hours) && r.u8(t.minutes) && r.u8(t.seconds);
-}
-
 bytes encode(const BloodPressureMeasurement& m) {
   std::uint8_t flags = m.kpa ? bpm_flag::units_kpa : 0;
   if (m.timestamp) flags |= bpm_flag::timestamp;

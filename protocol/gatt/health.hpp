@@ -12,6 +12,7 @@
 #include "protocol/bytes.hpp"
 #include "protocol/expected.hpp"
 #include "protocol/gatt/sfloat.hpp"
+#include "protocol/gatt/time.hpp"
 
 namespace bcms::gatt {
 
@@ -76,19 +77,6 @@ inline constexpr std::uint16_t blood_pressure_measurement_uuid = 0x2A35;
 inline constexpr std::uint16_t intermediate_cuff_pressure_uuid = 0x2A36;
 inline constexpr std::uint16_t blood_pressure_feature_uuid = 0x2A49;
 
-/// Date Time (GSS "Date Time"): year uint16 (1582..9999, 0 = unknown),
-/// month 1..12 (0 unknown), day 1..31 (0 unknown), hours 0..23,
-/// minutes 0..59, seconds 0..59: 7 octets.
-struct DateTime {
-  std::uint16_t year = 0;
-  std::uint8_t month = 0;
-  std::uint8_t day = 0;
-  std::uint8_t hours = 0;
-  std::uint8_t minutes = 0;
-  std::uint8_t seconds = 0;
-  friend bool operator==(const DateTime&, const DateTime&) = default;
-};
-
 /// Blood Pressure Measurement (GSS "Blood Pressure Measurement", BLS 3.1):
 ///
 ///   Flags (uint8)
@@ -135,7 +123,13 @@ inline constexpr std::uint16_t multiple_bond = 0x0020;
 bytes encode(const BloodPressureMeasurement& m);
 expected<BloodPressureMeasurement> decode_blood_pressure_measurement(byte_span in);
 
-void put(ByteWriter& w, const DateTime& t);
-bool get(ByteReader& r, DateTime& t) noexcept;
+/// Intermediate Cuff Pressure (GSS "Intermediate Cuff Pressure", BLS 3.2):
+/// the Blood Pressure Measurement layout, where `systolic` carries the
+/// current cuff pressure and diastolic and mean arterial pressure are
+/// NaN (0x07FF) as BLS 3.2 requires (not checked: the value is what the
+/// sensor sent).
+inline expected<BloodPressureMeasurement> decode_intermediate_cuff_pressure(byte_span in) {
+  return decode_blood_pressure_measurement(in);
+}
 
 }  // namespace bcms::gatt

@@ -15,6 +15,28 @@ constexpr double pow10(int e) noexcept {
   return r;
 }
 
+// SFLOAT and FLOAT reserve the same five values, exponent 0 and the
+// mantissa around the middle of its range (half = 2^(bits-1)): half-1 NaN,
+// half NRes, half-2 +INFINITY, half+2 -INFINITY, half+1 reserved.
+template <class Special, int MantissaBits, class Raw>
+std::optional<Special> special_of(Raw raw) noexcept {
+  constexpr Raw half = Raw{1} << (MantissaBits - 1);
+  if (raw == half - 1) return Special::nan;
+  if (raw == half) return Special::nres;
+  if (raw == half - 2) return Special::positive_infinity;
+  if (raw == half + 2) return Special::negative_infinity;
+  if (raw == half + 1) return Special::reserved;
+  return std::nullopt;
+}
+
+template <class Special>
+double value_of(std::optional<Special> s, std::int32_t mantissa, int exponent) noexcept {
+  if (!s) return mantissa * pow10(exponent);
+  if (*s == Special::positive_infinity) return std::numeric_limits<double>::infinity();
+  if (*s == Special::negative_infinity) return -std::numeric_limits<double>::infinity();
+  return std::numeric_limits<double>::quiet_NaN();
+}
+
 }  // namespace
 
 expected<Sfloat> Sfloat::make(std::int16_t mantissa, std::int8_t exponent) noexcept {
@@ -53,14 +75,7 @@ expected<Sfloat> Sfloat::nearest(double value) noexcept {
 }
 
 std::optional<SfloatSpecial> Sfloat::special() const noexcept {
-  switch (raw_) {
-    case 0x07FF: return SfloatSpecial::nan;
-    case 0x0800: return SfloatSpecial::nres;
-    case 0x07FE: return SfloatSpecial::positive_infinity;
-    case 0x0802: return SfloatSpecial::negative_infinity;
-    case 0x0801: return SfloatSpecial::reserved;
-    default: return std::nullopt;
-  }
+  return special_of<SfloatSpecial, 12>(raw_);
 }
 
 std::int16_t Sfloat::mantissa() const noexcept {
@@ -73,13 +88,26 @@ std::int8_t Sfloat::exponent() const noexcept {
   return static_cast<std::int8_t>(e >= 0x8 ? e - 0x10 : e);  // sign-extend 4 bits
 }
 
-double Sfloat::to_double() const noexcept {
-  if (auto s = special()) {
-    if (*s == SfloatSpecial::positive_infinity) return std::numeric_limits<double>::infinity();
-    if (*s == SfloatSpecial::negative_infinity) return -std::numeric_limits<double>::infinity();
-    return std::numeric_limits<double>::quiet_NaN();
-  }
-  return mantissa() * pow10(exponent());
+double Sfloat::to_double() const noexcept { return value_of(special(), mantissa(), exponent()); }
+
+// ------------------------------------------------------------ FLOAT (32-bit)
+expected<Float32> Float32::make(std::int32_t mantissa, std::int8_t exponent) noexcept {
+  if (mantissa < min_mantissa || mantissa > max_mantissa) return fail(codec_errc::invalid_value);
+  const auto m = static_cast<std::uint32_t>(mantissa) & 0x00FFFFFFu;
+  return Float32(static_cast<std::uint32_t>(static_cast<std::uint8_t>(exponent)) << 24 | m);
 }
+
+std::optional<Float32Special> Float32::special() const noexcept {
+  return special_of<Float32Special, 24>(raw_);
+}
+
+std::int32_t Float32::mantissa() const noexcept {
+  const std::int32_t m = static_cast<std::int32_t>(raw_ & 0x00FFFFFFu);
+  return m >= 0x800000 ? m - 0x1000000 : m;  // sign-extend 24 bits
+}
+
+std::int8_t Float32::exponent() const noexcept { return static_cast<std::int8_t>(raw_ >> 24); }
+
+double Float32::to_double() const noexcept { return value_of(special(), mantissa(), exponent()); }
 
 }  // namespace bcms::gatt

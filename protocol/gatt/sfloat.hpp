@@ -1,7 +1,8 @@
 // SFLOAT: the 16-bit medical float of IEEE 11073-20601 ("SFLOAT-Type",
 // called medfloat16 in the GATT Specification Supplement (GSS) 2.3), used
 // by the health characteristics (Blood Pressure Measurement, Temperature
-// Measurement, Weight, ...).  Pure codec, no I/O.
+// Measurement, Weight, ...), and its 32-bit sibling FLOAT (Float32).
+// Pure codecs, no I/O.
 //
 // Wire format (one little-endian uint16):
 //
@@ -85,6 +86,58 @@ inline bool get(ByteReader& r, Sfloat& v) noexcept {
   std::uint16_t raw = 0;
   if (!r.u16(raw)) return false;
   v = Sfloat::from_raw(raw);
+  return true;
+}
+
+/// Special FLOAT values (exponent 0, IEEE 11073-20601 F.8 / GSS 2.3).
+enum class Float32Special : std::uint32_t {
+  nan = 0x007FFFFF,
+  nres = 0x00800000,
+  positive_infinity = 0x007FFFFE,
+  negative_infinity = 0x00800002,
+  reserved = 0x00800001,
+};
+
+/// FLOAT: the 32-bit medical float of IEEE 11073-20601 ("FLOAT-Type",
+/// medfloat32 in GSS 2.3), used by Temperature Measurement (HTS 3.1).
+/// One little-endian uint32:
+///
+///   bit 31..24   exponent  8-bit two's complement, base 10
+///   bit 23..0    mantissa  24-bit two's complement
+///   value = mantissa * 10^exponent
+///
+/// Specials (exponent 0): 0x007FFFFF NaN, 0x00800000 NRes, 0x007FFFFE
+/// +INFINITY, 0x00800002 -INFINITY, 0x00800001 reserved.
+class Float32 {
+ public:
+  static constexpr std::int32_t max_mantissa = 0x7FFFFD;   // 8388605
+  static constexpr std::int32_t min_mantissa = -0x7FFFFD;
+
+  constexpr Float32() noexcept = default;
+  /// mantissa * 10^exponent; invalid_value when the mantissa is out of range.
+  static expected<Float32> make(std::int32_t mantissa, std::int8_t exponent) noexcept;
+  static constexpr Float32 from_raw(std::uint32_t raw) noexcept { return Float32(raw); }
+  static constexpr Float32 special(Float32Special s) noexcept { return Float32(static_cast<std::uint32_t>(s)); }
+  [[nodiscard]] constexpr std::uint32_t raw() const noexcept { return raw_; }
+
+  [[nodiscard]] std::optional<Float32Special> special() const noexcept;
+  [[nodiscard]] std::int32_t mantissa() const noexcept;
+  [[nodiscard]] std::int8_t exponent() const noexcept;
+  /// The value; NaN for NaN/NRes/reserved, +-infinity for the infinities.
+  [[nodiscard]] double to_double() const noexcept;
+
+  friend constexpr bool operator==(Float32 a, Float32 b) noexcept { return a.raw_ == b.raw_; }
+
+ private:
+  explicit constexpr Float32(std::uint32_t raw) noexcept : raw_(raw) {}
+  std::uint32_t raw_ = 0;
+};
+
+inline void put(ByteWriter& w, Float32 v) { w.u32(v.raw()); }
+inline bool get(ByteReader& r, Float32& v) noexcept {
+  std::uint32_t raw = 0;
+  if (!r.u32(raw)) return false;
+  v = Float32::from_raw(raw);
   return true;
 }
 
