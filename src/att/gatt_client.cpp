@@ -163,6 +163,29 @@ asio::awaitable<expected<std::vector<DescriptorInfo>>> GattClient::discover_desc
   co_return out;
 }
 
+asio::awaitable<expected<std::vector<std::pair<std::uint16_t, bytes>>>> GattClient::read_by_type(std::uint16_t start,
+                                                                                                 std::uint16_t end,
+                                                                                                 Uuid type) {
+  std::vector<std::pair<std::uint16_t, bytes>> out;
+  std::uint32_t next = start;
+  while (next <= end) {
+    const Pdu req = ReadByTypeReq{static_cast<std::uint16_t>(next), end, type};
+    auto rsp = co_await transact(req);
+    if (!rsp) {
+      if (is(rsp.error(), att_errc::attribute_not_found) && !out.empty()) break;
+      co_return unexpected(rsp.error());
+    }
+    const auto* r = std::get_if<ReadByTypeRsp>(&*rsp);
+    if (!r) co_return unexpected(broken());
+    for (const auto& e : r->entries) {
+      if (e.handle < next || e.handle > end) co_return unexpected(broken());
+      out.emplace_back(e.handle, e.value);
+      next = std::uint32_t{e.handle} + 1;
+    }
+  }
+  co_return out;
+}
+
 asio::awaitable<expected<bytes>> GattClient::read(std::uint16_t handle) {
   const Pdu req = ReadReq{handle};
   auto rsp = co_await transact(req);
@@ -254,10 +277,14 @@ asio::awaitable<expected<void>> GattClient::unsubscribe(std::uint16_t cccd_handl
   co_return expected<void>{};
 }
 
-void GattClient::on_notification(std::uint16_t handle, byte_span value) { deliver(handle, value); }
-void GattClient::on_indication(std::uint16_t handle, byte_span value) { deliver(handle, value); }
+void GattClient::on_notification(std::uint16_t handle, byte_span value) { deliver(handle, value, false); }
+void GattClient::on_indication(std::uint16_t handle, byte_span value) { deliver(handle, value, true); }
 
-void GattClient::deliver(std::uint16_t handle, byte_span value) {
+void GattClient::deliver(std::uint16_t handle, byte_span value, bool indication) {
+  if (any_) {
+    auto any = any_;
+    any(handle, value, indication);
+  }
   // Copies: a handler may drop its own (or another) subscription.
   std::vector<ValueHandler> hs;
   auto [first, last] = handlers_.equal_range(handle);

@@ -73,6 +73,11 @@ class GattClient final : public ClientRole {
                                                                                       std::uint16_t end);
   /// Part G 4.7.1: descriptors of a handle range (after a value handle).
   asio::awaitable<expected<std::vector<DescriptorInfo>>> discover_descriptors(std::uint16_t start, std::uint16_t end);
+  /// Part G 4.8.2 (Read Using Characteristic UUID): every readable
+  /// attribute of `type` in the range, with its value (as the server cut
+  /// it: at most ATT_MTU-4 octets).
+  asio::awaitable<expected<std::vector<std::pair<std::uint16_t, bytes>>>> read_by_type(std::uint16_t start,
+                                                                                       std::uint16_t end, Uuid type);
   /// Part G 4.8.1 / 4.8.3: the whole value, long values included.
   asio::awaitable<expected<bytes>> read(std::uint16_t handle);
   /// Part G 4.9.3 (Write Request); values longer than ATT_MTU-3 as a
@@ -103,6 +108,12 @@ class GattClient final : public ClientRole {
   /// Writes 0x0000 to the CCCD.
   asio::awaitable<expected<void>> unsubscribe(std::uint16_t cccd_handle);
 
+  /// Every notification and indication, subscribed or not (a listener,
+  /// like gatttool --listen); `indication` tells which.
+  void on_any_value(std::function<void(std::uint16_t handle, byte_span value, bool indication)> cb) {
+    any_ = std::move(cb);
+  }
+
   [[nodiscard]] std::uint16_t mtu() const noexcept { return bearer_->state().mtu; }
   [[nodiscard]] AttBearer& bearer() noexcept { return *bearer_; }
 
@@ -115,12 +126,13 @@ class GattClient final : public ClientRole {
   /// One request and its decoded answer: the expected response, or the
   /// Error Response turned into an error_code.
   asio::awaitable<expected<Pdu>> transact(const Pdu& request);
-  void deliver(std::uint16_t handle, byte_span value);
+  void deliver(std::uint16_t handle, byte_span value, bool indication);
   void drop(std::uint16_t handle, std::uint64_t id);
 
   std::shared_ptr<AttBearer> bearer_;
   std::multimap<std::uint16_t, std::pair<std::uint64_t, ValueHandler>> handlers_;
   std::uint64_t next_id_ = 1;
+  std::function<void(std::uint16_t, byte_span, bool)> any_;
   std::shared_ptr<GattClient*> self_ = std::make_shared<GattClient*>(this);
 };
 

@@ -30,7 +30,10 @@ using Protocol = asio::generic::seq_packet_protocol;
 std::error_code last_error() noexcept;
 
 /// socket(AF_BLUETOOTH, SOCK_SEQPACKET, BTPROTO_L2CAP), bound to `local`
-/// (its address may be all-zero: any controller).  Fails with the errno of
+/// (its address may be all-zero: any controller).  To connect to the ATT
+/// fixed channel, bind with cid = att_cid: the kernel decides fixed
+/// channel or credit-based channel at bind(), and refuses (EINVAL) a
+/// connect() to CID 4 from a socket bound without it.  Fails with the errno of
 /// the step that failed (EAFNOSUPPORT on kernels without Bluetooth).
 expected<Socket> open_bound(asio::io_context& io, const Endpoint& local);
 
