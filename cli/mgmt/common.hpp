@@ -7,10 +7,10 @@
 #include <string>
 
 #include "cli/mgmt/context.hpp"
-#include "gen/mgmt_names.hpp"
 #include "gen/mgmt_types.hpp"
-#include "protocol/address.hpp"
 #include "protocol/ad/ad.hpp"
+#include "protocol/address.hpp"
+#include "protocol/mgmt/names.hpp"
 
 namespace bcms::cli {
 

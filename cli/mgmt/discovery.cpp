@@ -16,7 +16,8 @@ namespace {
 using namespace bcms::mgmt;
 
 // Address_Type bits of Start Discovery (mgmt-api.txt).
-constexpr std::uint8_t kBredr = 1, kLePublic = 2, kLeRandom = 4;
+constexpr std::uint8_t kBredr = discovery_type::br_edr, kLePublic = discovery_type::le_public,
+                       kLeRandom = discovery_type::le_random;
 
 std::string type_name(std::uint8_t bits) {
   std::string s;
@@ -32,9 +33,6 @@ struct FindOpts {
   int rssi = 127;
 };
 
-// Current_Settings bits (mgmt-api.txt "Read Controller Information").
-constexpr std::uint32_t kSettingBredr = 1u << 7, kSettingLe = 1u << 9;
-
 // The Address_Type of Start/Stop Discovery: -l / -b, else what the
 // controller has enabled.  btmgmt always asks for BR/EDR + LE, which the
 // kernel refuses with Not Supported on an LE-only controller (and Stop
@@ -44,8 +42,8 @@ std::uint8_t discovery_type(Ctx& ctx, const FindOpts& o) {
   if (o.le || o.bredr) return (o.le ? kLePublic | kLeRandom : 0) | (o.bredr ? kBredr : 0);
   const std::uint32_t s = run(ctx, ReadControllerInformation{})->current_settings;
   std::uint8_t type = 0;
-  if (s & kSettingBredr) type |= kBredr;
-  if (s & kSettingLe) type |= kLePublic | kLeRandom;
+  if (s & setting::br_edr) type |= kBredr;
+  if (s & setting::le) type |= kLePublic | kLeRandom;
   return type ? type : kBredr | kLePublic | kLeRandom;  // neither: let the kernel say why
 }
 

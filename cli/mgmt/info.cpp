@@ -129,32 +129,13 @@ int config(Ctx& ctx) {
   return kOk;
 }
 
-// Advertising flag bits (mgmt-api.txt "Add Advertising Command" and "Read
-// Advertising Features Command"); bits 0-9 have btmgmt's names.
+// Advertising flags (mgmt-api.txt "Add Advertising Command" and "Add
+// Extended Advertising Parameters Command"), with btmgmt's words for bits
+// 0-9, then "unknown" for bits the spec does not name and the hex value.
 std::string adv_flags_string(std::uint32_t flags) {
-  static constexpr std::pair<std::uint32_t, const char*> kNames[] = {
-      {1u << 0, "connectable"},
-      {1u << 1, "general-discoverable"},
-      {1u << 2, "limited-discoverable"},
-      {1u << 3, "managed-flags"},
-      {1u << 4, "tx-power"},
-      {1u << 5, "scan-rsp-appearance"},
-      {1u << 6, "scan-rsp-local-name"},
-      {1u << 7, "Secondary-channel-1M"},
-      {1u << 8, "Secondary-channel-2M"},
-      {1u << 9, "Secondary-channel-CODED"},
-      {1u << 12, "duration"},
-      {1u << 13, "timeout"},
-      {1u << 14, "interval"},
-      {1u << 15, "tx-power-level"},
-      {1u << 16, "scan-rsp-data"},
-  };
-  std::string s;
   std::uint32_t known = 0;
-  for (auto [bit, name] : kNames) {
-    known |= bit;
-    if (flags & bit) s += std::string(name) + " ";
-  }
+  for (const auto& n : adv_flag_names()) known |= 1u << n.value;
+  std::string s = bit_words(adv_flag_names(), flags);
   char hex[24];
   std::snprintf(hex, sizeof hex, "(0x%08x)", flags);
   if (flags & ~known) s += "unknown ";

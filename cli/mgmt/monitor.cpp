@@ -4,8 +4,8 @@
 #include <iostream>
 
 #include "cli/mgmt/common.hpp"
-#include "gen/mgmt_table.hpp"
 #include "protocol/mgmt/generic.hpp"
+#include "protocol/mgmt/table.hpp"
 
 namespace bcms::cli {
 namespace {
@@ -56,8 +56,8 @@ int monitor(Ctx& ctx) {
   std::vector<Subscription> subs;
   const std::uint32_t idx = ctx.index_given ? ctx.idx() : kAnyIndex;
   for (const auto& ev : events()) {
+    if (ev.code == EventCode::CommandComplete || ev.code == EventCode::CommandStatus) continue;  // replies: consumed by the channel
     const auto code = static_cast<std::uint16_t>(ev.code);
-    if (code == 0x0001 || code == 0x0002) continue;  // replies: consumed by the channel
     subs.push_back(m.channel().subscribe(code, idx, [&ctx, code](std::uint16_t i, byte_span p) { print_event(ctx, code, i, p); }));
   }
   if (!ctx.json_output) std::cout << "Monitoring mgmt events on " << (ctx.index_given ? hci(ctx.idx()) : "all controllers") << "; Ctrl-C to stop\n" << std::flush;

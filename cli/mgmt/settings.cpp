@@ -174,20 +174,8 @@ void build_privacy(CLI::App* sub, Ctx& ctx) {
   });
 }
 
-// PHY bits (mgmt-api.txt "Get PHY Configuration Command").
-constexpr std::pair<std::string_view, std::uint32_t> kPhys[] = {
-    {"BR1M1SLOT", 1u << 0},  {"BR1M3SLOT", 1u << 1},  {"BR1M5SLOT", 1u << 2},  {"EDR2M1SLOT", 1u << 3},
-    {"EDR2M3SLOT", 1u << 4}, {"EDR2M5SLOT", 1u << 5}, {"EDR3M1SLOT", 1u << 6}, {"EDR3M3SLOT", 1u << 7},
-    {"EDR3M5SLOT", 1u << 8}, {"LE1MTX", 1u << 9},     {"LE1MRX", 1u << 10},    {"LE2MTX", 1u << 11},
-    {"LE2MRX", 1u << 12},    {"LECODEDTX", 1u << 13}, {"LECODEDRX", 1u << 14},
-};
-
-std::string phys_string(std::uint32_t v) {
-  std::string s;
-  for (auto& [n, b] : kPhys)
-    if (v & b) s += std::string(n) + " ";
-  return s;
-}
+// PHY bits (mgmt-api.txt "Get PHY Configuration Command"), btmgmt's words.
+std::string phys_string(std::uint32_t v) { return bit_words(phy_names(), v); }
 
 void build_phy(CLI::App* sub, Ctx& ctx) {
   auto list = std::make_shared<std::vector<std::string>>();
@@ -198,8 +186,8 @@ void build_phy(CLI::App* sub, Ctx& ctx) {
         SetPhyConfiguration cmd;
         for (auto& w : *list) {
           std::uint32_t bit = 0;
-          for (auto& [n, b] : kPhys)
-            if (n == w) bit = b;
+          for (const auto& n : phy_names())
+            if (n.name == w) bit = 1u << n.value;
           if (!bit) return ctx.usage("unknown PHY '" + w + "'");
           cmd.selected_ph_ys |= bit;
         }

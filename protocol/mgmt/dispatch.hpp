@@ -1,4 +1,4 @@
-// Event and reply dispatch over the generated table (gen/mgmt_table.hpp).
+// Event and reply dispatch over the generated table (protocol/mgmt/table.hpp, data in gen/mgmt_table.cpp).
 //
 // The sizes of every event and every Return Parameters block are checked
 // against the table's fixed-or-minimum length here, in check_size(), before
@@ -12,13 +12,13 @@
 #include <cstdint>
 #include <system_error>
 
-#include "gen/mgmt_table.hpp"
 #include "gen/mgmt_types.hpp"
 #include "protocol/bytes.hpp"
 #include "protocol/codec_error.hpp"
 #include "protocol/expected.hpp"
 #include "protocol/mgmt/frame.hpp"
 #include "protocol/mgmt/status.hpp"
+#include "protocol/mgmt/table.hpp"
 
 namespace bcms::mgmt {
 

@@ -36,9 +36,11 @@
 //  gen/         mgmt_types.hpp (Opcode, EventCode, Status, one struct per
 //                 command (Cmd::opcode, Cmd::name, Cmd::Reply), per reply, per
 //                 event (Ev::code, Ev::name); T::decode(byte_span) and
-//                 encode(const T&, bytes&) for each), mgmt_table.hpp
-//                 (commands(), events(), find_command(), find_event()),
-//                 mgmt_names.hpp (status_name(), settings_string(), ...).
+//                 encode(const T&, bytes&) for each), mgmt_codes.hpp (codes,
+//                 bit masks: setting::le, adv_flag::, phy::); the table
+//                 data behind protocol/mgmt/table.hpp (commands(), events(),
+//                 find_command(), find_event()) and names.hpp
+//                 (status_name(), settings_string(), ...).
 //
 // Wire format (mgmt-api.txt "Packet Structures"; all fields little-endian):
 //

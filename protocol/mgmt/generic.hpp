@@ -1,7 +1,7 @@
 // Generic (descriptor-driven) encode and decode of mgmt parameters, for
 // the CLI's `send COMMAND key=value...` and for `monitor`/JSON output.
 //
-// The field descriptors come from the generated table (gen/mgmt_table.hpp):
+// The field descriptors come from the generated table (protocol/mgmt/table.hpp, data in gen/mgmt_table.cpp):
 // find_command("Set Powered")->params, ->reply, find_event(code)->params.
 //
 // Text forms (keys are the descriptor keys, snake_case of the spec name,
@@ -26,9 +26,9 @@
 #include <string_view>
 #include <vector>
 
-#include "gen/mgmt_table.hpp"
 #include "protocol/bytes.hpp"
 #include "protocol/expected.hpp"
+#include "protocol/mgmt/table.hpp"
 
 namespace bcms::mgmt {
 

@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <string>
 
-#include "gen/mgmt_names.hpp"
+#include "protocol/mgmt/names.hpp"
 
 namespace bcms::mgmt {
 

@@ -1,13 +1,17 @@
 """C++ emitter: IR -> gen/ files.
 
-    mgmt_codes.hpp        enums Opcode / EventCode / Status (what engines need)
+    mgmt_codes.hpp        enums Opcode / EventCode / Status, bit masks of
+                          settings, advertising flags, PHYs (what engines need)
     mgmt_types.hpp        one struct per
                           command, reply and event, encode() declarations,
                           the Event variant
     mgmt_codec_cmd.cpp    decode/encode of commands and replies
     mgmt_codec_evt.cpp    decode/encode of events
-    mgmt_table.hpp/.cpp   the command/event table with field descriptors
-    mgmt_names.hpp/.cpp   status names, settings names, value tables
+    mgmt_table.cpp        the command/event table with field descriptors
+    mgmt_names.cpp        status names, bit words, value tables
+                          (data only: the types and lookups are hand-written
+                          in protocol/mgmt/table.hpp, names.hpp,
+                          table_data.hpp, table_lookup.cpp)
 
 Output is a pure function of the IR (no dates, no paths), so regenerating
 from the same spec gives identical files.

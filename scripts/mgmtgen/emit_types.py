@@ -2,7 +2,7 @@
 struct per message)."""
 from __future__ import annotations
 
-from . import ir
+from . import bitsets, ir
 from .emit_cpp import Msg, banner, camel, cpp_scalar, member, messages, record_type
 
 
@@ -70,7 +70,7 @@ def _struct(m: Msg, reply_of: str | None) -> list[str]:
 
 
 def _emit_codes(spec: ir.Spec, revision: str) -> str:
-    o = [banner(spec, revision, "mgmt codes: opcodes, event codes, status codes (no message types;\n"
+    o = [banner(spec, revision, "mgmt codes: opcodes, event codes, status codes, bit masks (no message types;\n"
                 "// engines include this, gen/mgmt_types.hpp only where typed messages are used).")]
     o.append("""#pragma once
 
@@ -101,6 +101,7 @@ namespace bcms::mgmt {
         o.append(f"  {camel(n)} = 0x{v:02X},")
     o.append("};")
     o.append("")
+    o.extend(bitsets.emit_masks(bitsets.bit_sets(spec)))
     o.append("}  // namespace bcms::mgmt")
     o.append("")
     return "\n".join(o)

@@ -90,3 +90,22 @@ SETTINGS_SHORT_NAMES = [
     "phy-configuration", "wide-band-speech", "cis-central", "cis-peripheral",
     "iso-broadcaster", "sync-receiver", "ll-privacy",
 ]
+
+
+# The words bcms-mgmt prints for the advertising flags bits (Add Advertising
+# / Add Extended Advertising Parameters "Flags", Read Advertising Features
+# "Supported_Flags"); the spec has only prose descriptions.  Key = bit.
+ADV_FLAG_SHORT_NAMES = {
+    # bits 0-9: btmgmt's words (BlueZ tools/btmgmt.c adv_flags_str[]), so
+    # `advinfo` names what `btmgmt advinfo` names.
+    0: "connectable", 1: "general-discoverable", 2: "limited-discoverable",
+    3: "managed-flags", 4: "tx-power", 5: "scan-rsp-appearance",
+    6: "scan-rsp-local-name", 7: "Secondary-channel-1M",
+    8: "Secondary-channel-2M", 9: "Secondary-channel-CODED",
+    # bits 10-16: btmgmt has no words; the kernel's macro names
+    # (include/net/bluetooth/mgmt.h MGMT_ADV_FLAG_CAN_SET_TX_POWER,
+    # MGMT_ADV_FLAG_HW_OFFLOAD, MGMT_ADV_PARAM_DURATION, _TIMEOUT,
+    # _INTERVALS, _TX_POWER, _SCAN_RSP), lower-case with '-'.
+    10: "can-set-tx-power", 11: "hw-offload", 12: "duration", 13: "timeout",
+    14: "interval", 15: "tx-power-level", 16: "scan-rsp-data",
+}

@@ -111,11 +111,9 @@ def _csv_tables(prose: list[str]):
 def _tables(prose: list[str], names: list[str]) -> list[ir.ValueTable]:
     out: list[ir.ValueTable] = []
     for intro, _header, rows in _csv_tables(prose):
-        t = make_table(intro, rows, names)
-        if t is None:
-            continue
-        if not any(x.param == t.param for x in out):
-            out.append(t)
+        for t in make_table(intro, rows, names):
+            if not any(x.param == t.param for x in out):
+                out.append(t)
     return out
 
 

@@ -162,23 +162,41 @@ def _tables(prose: list[str], names: list[str]) -> list[ir.ValueTable]:
             else:
                 break
             i += 1
-        t = make_table(" ".join(intro), entries, names)
-        if t and not any(x.param == t.param for x in out):
-            out.append(t)
+        for t in make_table(" ".join(intro), entries, names):
+            if not any(x.param == t.param for x in out):
+                out.append(t)
     return out
 
 
-def make_table(intro: str, entries, names: list[str]):
-    """Attach a prose table to the parameter its intro sentence names."""
+def make_table(intro: str, entries, names: list[str]) -> list[ir.ValueTable]:
+    """Attach a prose table to the parameter its intro sentence names: the
+    earliest (then longest) parameter name in the intro.  When the intro
+    names none, it may name a family by the last word the parameter names
+    share ("The PHYs parameters are a bitmask ..." for Supported_PHYs,
+    Configurable_PHYs and Selected_PHYs): the table then describes every
+    parameter of the family."""
+    if not entries:
+        return []
+    bits = bool(re.search(r"\bbit|\bflags\b", intro, re.IGNORECASE))
+
+    def named(n: str):
+        return re.search(r"(?<![A-Za-z0-9_])" + re.escape(n) + r"(?![A-Za-z0-9_])", intro)
+
     best = None
     for n in set(names):
-        m = re.search(r"(?<![A-Za-z0-9_])" + re.escape(n) + r"(?![A-Za-z0-9_])", intro)
+        m = named(n)
         if m and (best is None or m.start() < best[0] or (m.start() == best[0] and len(n) > len(best[1]))):
             best = (m.start(), n)
-    if best is None or not entries:
-        return None
-    bits = bool(re.search(r"\bbit|\bflags\b", intro, re.IGNORECASE))
-    return ir.ValueTable(best[1], bits, list(entries))
+    if best is not None:
+        return [ir.ValueTable(best[1], bits, list(entries))]
+    family: dict[str, list[str]] = {}
+    for n in names:
+        if "_" in n and n not in family.setdefault(n.rsplit("_", 1)[1], []):
+            family[n.rsplit("_", 1)[1]].append(n)
+    for last, members in sorted(family.items()):
+        if len(members) >= 2 and named(last + " parameters"):
+            return [ir.ValueTable(n, bits, list(entries)) for n in members]
+    return []
 
 
 def raw_names(*blocks: ir.RawBlock) -> list[str]:

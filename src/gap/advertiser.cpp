@@ -14,10 +14,10 @@ using namespace bcms::mgmt;
 
 std::uint32_t mgmt_flags(const Advertisement& a) {
   std::uint32_t f = a.extra_flags;
-  if (a.connectable) f |= adv_flag::connectable;
-  if (a.discoverable == Discoverable::general) f |= adv_flag::discoverable;
-  if (a.discoverable == Discoverable::limited) f |= adv_flag::limited_discoverable;
-  if (a.kernel_tx_power) f |= adv_flag::tx_power;
+  if (a.connectable) f |= mgmt::adv_flag::connectable;
+  if (a.discoverable == Discoverable::general) f |= mgmt::adv_flag::general_discoverable;
+  if (a.discoverable == Discoverable::limited) f |= mgmt::adv_flag::limited_discoverable;
+  if (a.kernel_tx_power) f |= mgmt::adv_flag::tx_power;
   return f;
 }
 

@@ -45,21 +45,6 @@
 
 namespace bcms::gap {
 
-/// Add Advertising / Get Advertising Size Information flags (mgmt-api.txt
-/// "Add Advertising Command").
-namespace adv_flag {
-inline constexpr std::uint32_t connectable = 1u << 0;
-inline constexpr std::uint32_t discoverable = 1u << 1;
-inline constexpr std::uint32_t limited_discoverable = 1u << 2;
-inline constexpr std::uint32_t managed_flags = 1u << 3;
-inline constexpr std::uint32_t tx_power = 1u << 4;
-inline constexpr std::uint32_t appearance = 1u << 5;
-inline constexpr std::uint32_t local_name = 1u << 6;
-inline constexpr std::uint32_t secondary_1m = 1u << 7;
-inline constexpr std::uint32_t secondary_2m = 1u << 8;
-inline constexpr std::uint32_t secondary_coded = 1u << 9;
-}  // namespace adv_flag
-
 enum class Discoverable : std::uint8_t { none, general, limited };
 
 struct Advertisement {
@@ -80,7 +65,7 @@ struct Advertisement {
   std::uint16_t duration_s = 0;  // slot in the rotation of several instances (0: 2 s)
   std::uint16_t timeout_s = 0;   // lifetime (0: until removed)
   bool readvertise_on_disconnect = true;
-  std::uint32_t extra_flags = 0;  // e.g. adv_flag::secondary_1m
+  std::uint32_t extra_flags = 0;  // e.g. mgmt::adv_flag::secondary_channel_1m
 };
 
 /// A failure with its explanation (BuildError::message() for a payload

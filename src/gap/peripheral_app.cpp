@@ -5,8 +5,8 @@
 #include "gen/mgmt_types.hpp"
 #include "protocol/mgmt/status.hpp"
 #include "src/att/link_security.hpp"
-#include "src/l2cap/listener.hpp"
 #include "src/gap/gap_error.hpp"
+#include "src/l2cap/listener.hpp"
 #include "src/mgmt/call.hpp"
 
 namespace bcms::gap {
@@ -57,11 +57,11 @@ asio::awaitable<std::error_code> PeripheralApp::configure_controller() {
   address_ = info->address;
   settings_ = info->current_settings;
 
-  if (settings_ & setting::advertising) {
+  if (settings_ & mgmt::setting::advertising) {
     auto r = co_await call(ch_, SetAdvertising{0}, idx);
     if (!r) co_return fail(r.error(), "Set Advertising off: " + r.error().message());
   }
-  if (!(settings_ & setting::le)) {
+  if (!(settings_ & mgmt::setting::le)) {
     auto r = co_await call(ch_, SetLowEnergy{1}, idx);
     if (!r) co_return fail(r.error(), "Set Low Energy: " + r.error().message());
   }
@@ -88,7 +88,7 @@ asio::awaitable<std::error_code> PeripheralApp::configure_controller() {
     if (std::error_code ec = co_await bonds_->load_into_kernel())
       co_return fail(ec, "loading bonds into the kernel: " + ec.message());
   }
-  if (!(settings_ & setting::powered)) {
+  if (!(settings_ & mgmt::setting::powered)) {
     auto r = co_await call(ch_, SetPowered{1}, idx);
     if (!r) co_return fail(r.error(), "Set Powered: " + r.error().message());
     settings_ = r->current_settings;

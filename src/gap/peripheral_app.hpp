@@ -63,15 +63,6 @@ struct AppOptions {
   bool listen = true;  // open the L2CAP ATT listener (tests attach sockets with serve())
 };
 
-/// mgmt Current_Settings bits (mgmt-api.txt "Read Controller Information").
-namespace setting {
-inline constexpr std::uint32_t powered = 1u << 0;
-inline constexpr std::uint32_t connectable = 1u << 1;
-inline constexpr std::uint32_t bondable = 1u << 4;
-inline constexpr std::uint32_t le = 1u << 9;
-inline constexpr std::uint32_t advertising = 1u << 10;
-}  // namespace setting
-
 class PeripheralApp {
  public:
   /// `store` may be null: bonds then last only as long as the kernel

@@ -13,9 +13,9 @@
 #include <spdlog/spdlog.h>
 
 #include "gen/mgmt_codes.hpp"
-#include "gen/mgmt_names.hpp"
 #include "protocol/mgmt/dispatch.hpp"
 #include "protocol/mgmt/frame.hpp"
+#include "protocol/mgmt/names.hpp"
 #include "protocol/mgmt/status.hpp"
 
 namespace bcms::mgmt {

@@ -10,10 +10,10 @@
 #include <cstdint>
 #include <variant>
 
-#include "gen/mgmt_table.hpp"
 #include "protocol/mgmt/dispatch.hpp"
 #include "protocol/mgmt/frame.hpp"
 #include "protocol/mgmt/generic.hpp"
+#include "protocol/mgmt/table.hpp"
 
 using namespace bcms;
 using namespace bcms::mgmt;

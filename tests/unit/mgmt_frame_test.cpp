@@ -2,12 +2,12 @@
 // Command Status parsing, the "mgmt" error category, dispatch size checks.
 #include <doctest/doctest.h>
 
-#include "gen/mgmt_names.hpp"
-#include "gen/mgmt_table.hpp"
 #include "protocol/codec_error.hpp"
 #include "protocol/mgmt/dispatch.hpp"
 #include "protocol/mgmt/frame.hpp"
+#include "protocol/mgmt/names.hpp"
 #include "protocol/mgmt/status.hpp"
+#include "protocol/mgmt/table.hpp"
 #include "tests/unit/mgmt_test_util.hpp"
 
 using namespace bcms;
@@ -105,8 +105,9 @@ TEST_CASE("settings names as btmgmt prints them") {
   CHECK(settings_string(1u << 22) == "ll-privacy");
   CHECK(settings_string(1u << 30) == "bit30");
   REQUIRE(setting_names().size() == 23);
-  CHECK(setting_names()[7] == "br/edr");
-  CHECK(setting_names()[17] == "wide-band-speech");
+  CHECK(setting_names()[7].value == 7);
+  CHECK(setting_names()[7].name == "br/edr");
+  CHECK(setting_names()[17].name == "wide-band-speech");
 }
 
 TEST_CASE("value tables from the prose") {

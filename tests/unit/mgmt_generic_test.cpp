@@ -2,9 +2,9 @@
 // (name, value) pairs: the path of `bcms-mgmt send` and `monitor`.
 #include <doctest/doctest.h>
 
-#include "gen/mgmt_table.hpp"
 #include "protocol/codec_error.hpp"
 #include "protocol/mgmt/generic.hpp"
+#include "protocol/mgmt/table.hpp"
 #include "tests/unit/mgmt_test_util.hpp"
 
 using namespace bcms;

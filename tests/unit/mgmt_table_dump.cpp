@@ -7,8 +7,8 @@
 #include <cstdio>
 #include <string>
 
-#include "gen/mgmt_names.hpp"
-#include "gen/mgmt_table.hpp"
+#include "protocol/mgmt/names.hpp"
+#include "protocol/mgmt/table.hpp"
 
 namespace {
 

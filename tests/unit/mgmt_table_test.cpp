@@ -18,11 +18,11 @@
 #include <utility>
 #include <variant>
 
-#include "gen/mgmt_table.hpp"
 #include "gen/mgmt_types.hpp"
 #include "protocol/codec_error.hpp"
 #include "protocol/mgmt/dispatch.hpp"
 #include "protocol/mgmt/generic.hpp"
+#include "protocol/mgmt/table.hpp"
 
 using namespace bcms;
 using namespace bcms::mgmt;

@@ -172,6 +172,24 @@ class Sizes(unittest.TestCase):
         self.assertIsNone(ir.parse_size("(lots)"))
 
 
+class Tables(unittest.TestCase):
+    def test_named_parameter(self):
+        t = parse_txt.make_table("Possible values for the Gain parameter:", [(0, "Low")], ["Gain", "Gain_Max"])
+        self.assertEqual(t, [ir.ValueTable("Gain", False, [(0, "Low")])])
+
+    def test_family_of_parameters(self):
+        # "The PHYs parameters are a bitmask ..." (Get PHY Configuration)
+        names = ["Supported_PHYs", "Configurable_PHYs", "Selected_PHYs", "Other"]
+        t = parse_txt.make_table("The PHYs parameters are a bitmask with currently the following available bits:",
+                                 [(0, "BR 1M 1-Slot"), (9, "LE 1M TX")], names)
+        self.assertEqual([x.param for x in t], names[:3])
+        self.assertTrue(all(x.bits and x.entries == [(0, "BR 1M 1-Slot"), (9, "LE 1M TX")] for x in t))
+
+    def test_no_parameter_no_family(self):
+        self.assertEqual(parse_txt.make_table("The PHYs are:", [(0, "x")], ["Supported_PHYs", "Selected_PHYs"]), [])
+        self.assertEqual(parse_txt.make_table("The PHYs parameters:", [(0, "x")], ["Supported_PHYs"]), [])
+
+
 class Txt(unittest.TestCase):
     @classmethod
     def setUpClass(cls):

@@ -18,6 +18,10 @@ KNOWN_DOC_EDITS = {
     ("C", 0x0031, "Address_Type", 0),   # BR/EDR -> Reserved (not in use)
     ("C", 0x0035, "Address_Type", 0),   # Reserved (not in use) -> BR/EDR
     ("E", 0x002F, "Address_Type", 0),   # Reserved (not in use) -> BR/EDR
+    # the rst misspells bit 6 of the PHYs bitmask "ERDR 3M 1-Slot"
+    ("C", 0x0044, "Supported_PHYs", 6),
+    ("C", 0x0044, "Configurable_PHYs", 6),
+    ("C", 0x0044, "Selected_PHYs", 6),
 }
 
 
