@@ -3,7 +3,7 @@
 // The mgmt command/event table with field descriptors (data; lookups in
 // protocol/mgmt/table_lookup.cpp).
 
-#include "protocol/mgmt/table_data.hpp"
+#include "protocol/mgmt_tables/table_data.hpp"
 
 namespace bcms::mgmt::data {
 

@@ -10,7 +10,7 @@
 #include "gen/mgmt_types.hpp"
 #include "protocol/ad/ad.hpp"
 #include "protocol/address.hpp"
-#include "protocol/mgmt/names.hpp"
+#include "protocol/mgmt_tables/names.hpp"
 
 namespace bcms::cli {
 

@@ -5,7 +5,7 @@
 
 #include "cli/mgmt/common.hpp"
 #include "protocol/mgmt/generic.hpp"
-#include "protocol/mgmt/table.hpp"
+#include "protocol/mgmt_tables/table.hpp"
 
 namespace bcms::cli {
 namespace {

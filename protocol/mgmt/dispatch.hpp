@@ -1,4 +1,4 @@
-// Event and reply dispatch over the generated table (protocol/mgmt/table.hpp, data in gen/mgmt_table.cpp).
+// Event and reply dispatch over the generated table (protocol/mgmt_tables/table.hpp, data in gen/mgmt_table.cpp).
 //
 // The sizes of every event and every Return Parameters block are checked
 // against the table's fixed-or-minimum length here, in check_size(), before
@@ -18,7 +18,7 @@
 #include "protocol/expected.hpp"
 #include "protocol/mgmt/frame.hpp"
 #include "protocol/mgmt/status.hpp"
-#include "protocol/mgmt/table.hpp"
+#include "protocol/mgmt_tables/table.hpp"
 
 namespace bcms::mgmt {
 

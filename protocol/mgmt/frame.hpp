@@ -38,7 +38,7 @@
 //                 event (Ev::code, Ev::name); T::decode(byte_span) and
 //                 encode(const T&, bytes&) for each), mgmt_codes.hpp (codes,
 //                 bit masks: setting::le, adv_flag::, phy::); the table
-//                 data behind protocol/mgmt/table.hpp (commands(), events(),
+//                 data behind protocol/mgmt_tables/table.hpp (commands(), events(),
 //                 find_command(), find_event()) and names.hpp
 //                 (status_name(), settings_string(), ...).
 //

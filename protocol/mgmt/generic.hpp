@@ -1,7 +1,7 @@
 // Generic (descriptor-driven) encode and decode of mgmt parameters, for
 // the CLI's `send COMMAND key=value...` and for `monitor`/JSON output.
 //
-// The field descriptors come from the generated table (protocol/mgmt/table.hpp, data in gen/mgmt_table.cpp):
+// The field descriptors come from the generated table (protocol/mgmt_tables/table.hpp, data in gen/mgmt_table.cpp):
 // find_command("Set Powered")->params, ->reply, find_event(code)->params.
 //
 // Text forms (keys are the descriptor keys, snake_case of the spec name,
@@ -28,7 +28,7 @@
 
 #include "protocol/bytes.hpp"
 #include "protocol/expected.hpp"
-#include "protocol/mgmt/table.hpp"
+#include "protocol/mgmt_tables/table.hpp"
 
 namespace bcms::mgmt {
 

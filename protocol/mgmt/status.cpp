@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <string>
 
-#include "protocol/mgmt/names.hpp"
+#include "protocol/mgmt_tables/names.hpp"
 
 namespace bcms::mgmt {
 

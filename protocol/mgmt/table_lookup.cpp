@@ -1,8 +1,8 @@
 // Lookups over the generated mgmt tables (gen/mgmt_table.cpp,
-// gen/mgmt_names.cpp; see protocol/mgmt/table_data.hpp).
+// gen/mgmt_names.cpp; see protocol/mgmt_tables/table_data.hpp).
 #include <string>
 
-#include "protocol/mgmt/table_data.hpp"
+#include "protocol/mgmt_tables/table_data.hpp"
 
 namespace bcms::mgmt {
 

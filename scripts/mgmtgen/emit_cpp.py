@@ -10,7 +10,7 @@
     mgmt_table.cpp        the command/event table with field descriptors
     mgmt_names.cpp        status names, bit words, value tables
                           (data only: the types and lookups are hand-written
-                          in protocol/mgmt/table.hpp, names.hpp,
+                          in protocol/mgmt_tables/table.hpp, names.hpp,
                           table_data.hpp, table_lookup.cpp)
 
 Output is a pure function of the IR (no dates, no paths), so regenerating

@@ -1,6 +1,6 @@
 """Emits gen/mgmt_table.cpp (the one command/event table with field
 descriptors) and gen/mgmt_names.cpp (names, bit words and value tables):
-data only, behind the hand-written protocol/mgmt/table.hpp, names.hpp and
+data only, behind the hand-written protocol/mgmt_tables/table.hpp, names.hpp and
 table_data.hpp; the lookups are protocol/mgmt/table_lookup.cpp."""
 from __future__ import annotations
 
@@ -42,10 +42,10 @@ def _fields_arrays(prefix: str, fields: list[ir.Field], out: list[str]) -> str:
 
 
 def emit_table(spec: ir.Spec, revision: str) -> dict[str, str]:
-    """gen/mgmt_table.cpp: the data of protocol/mgmt/table.hpp."""
+    """gen/mgmt_table.cpp: the data of protocol/mgmt_tables/table.hpp."""
     o = [banner(spec, revision, "The mgmt command/event table with field descriptors (data; lookups in\n"
                 "// protocol/mgmt/table_lookup.cpp)."),
-         '#include "protocol/mgmt/table_data.hpp"', "",
+         '#include "protocol/mgmt_tables/table_data.hpp"', "",
          "namespace bcms::mgmt::data {", "", "namespace {", ""]
     msgs = {(m.kind, m.code): m for m in messages(spec)}
     cmd_rows, ev_rows = [], []
@@ -90,10 +90,10 @@ def _named(o: list[str], arr: str, rows) -> None:
 
 
 def emit_names(spec: ir.Spec, revision: str) -> dict[str, str]:
-    """gen/mgmt_names.cpp: the data of protocol/mgmt/names.hpp."""
+    """gen/mgmt_names.cpp: the data of protocol/mgmt_tables/names.hpp."""
     o = [banner(spec, revision, "Names: status codes, settings bits, value tables (data; lookups in\n"
                 "// protocol/mgmt/table_lookup.cpp)."),
-         '#include "protocol/mgmt/table_data.hpp"', "",
+         '#include "protocol/mgmt_tables/table_data.hpp"', "",
          "namespace bcms::mgmt::data {", "", "namespace {", ""]
     _named(o, "kStatus", [(f"0x{v:02X}", n) for v, n in spec.statuses])
     _named(o, "kOpcodes", [(f"0x{c.code:04X}", c.name) for c in spec.commands])

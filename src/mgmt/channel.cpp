@@ -15,7 +15,7 @@
 #include "gen/mgmt_codes.hpp"
 #include "protocol/mgmt/dispatch.hpp"
 #include "protocol/mgmt/frame.hpp"
-#include "protocol/mgmt/names.hpp"
+#include "protocol/mgmt_tables/names.hpp"
 #include "protocol/mgmt/status.hpp"
 
 namespace bcms::mgmt {

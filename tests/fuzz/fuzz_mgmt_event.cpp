@@ -13,7 +13,7 @@
 #include "protocol/mgmt/dispatch.hpp"
 #include "protocol/mgmt/frame.hpp"
 #include "protocol/mgmt/generic.hpp"
-#include "protocol/mgmt/table.hpp"
+#include "protocol/mgmt_tables/table.hpp"
 
 using namespace bcms;
 using namespace bcms::mgmt;

@@ -4,7 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "gen/mgmt_codes.hpp"
-#include "protocol/mgmt/names.hpp"
+#include "protocol/mgmt_tables/names.hpp"
 
 using namespace bcms::mgmt;
 

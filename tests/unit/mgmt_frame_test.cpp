@@ -5,9 +5,9 @@
 #include "protocol/codec_error.hpp"
 #include "protocol/mgmt/dispatch.hpp"
 #include "protocol/mgmt/frame.hpp"
-#include "protocol/mgmt/names.hpp"
+#include "protocol/mgmt_tables/names.hpp"
 #include "protocol/mgmt/status.hpp"
-#include "protocol/mgmt/table.hpp"
+#include "protocol/mgmt_tables/table.hpp"
 #include "tests/unit/mgmt_test_util.hpp"
 
 using namespace bcms;

@@ -4,7 +4,7 @@
 
 #include "protocol/codec_error.hpp"
 #include "protocol/mgmt/generic.hpp"
-#include "protocol/mgmt/table.hpp"
+#include "protocol/mgmt_tables/table.hpp"
 #include "tests/unit/mgmt_test_util.hpp"
 
 using namespace bcms;

@@ -7,8 +7,8 @@
 #include <cstdio>
 #include <string>
 
-#include "protocol/mgmt/names.hpp"
-#include "protocol/mgmt/table.hpp"
+#include "protocol/mgmt_tables/names.hpp"
+#include "protocol/mgmt_tables/table.hpp"
 
 namespace {
 

@@ -1,4 +1,4 @@
-// The data behind protocol/mgmt/table.hpp and names.hpp: defined in
+// The data behind protocol/mgmt_tables/table.hpp and names.hpp: defined in
 // gen/mgmt_table.cpp and gen/mgmt_names.cpp (scripts/mgmtgen, from
 // mgmt-api.txt), used by table_lookup.cpp.  Nothing else includes this.
 #pragma once
@@ -7,8 +7,8 @@
 #include <string_view>
 #include <utility>
 
-#include "protocol/mgmt/names.hpp"
-#include "protocol/mgmt/table.hpp"
+#include "protocol/mgmt_tables/names.hpp"
+#include "protocol/mgmt_tables/table.hpp"
 
 namespace bcms::mgmt::data {
 
