@@ -100,6 +100,8 @@ class Channel : public std::enable_shared_from_this<Channel> {
   [[nodiscard]] Socket& socket() noexcept { return socket_; }
 
   // ---------------------------------------------------------------- sending
+  /// True when send() of an `n`-octet SDU would be queued now.
+  [[nodiscard]] bool has_room(std::size_t n) const noexcept { return !closed_ && waiting_.empty() && fits(n); }
   /// Queues one SDU without waiting: {} when queued; errc::sdu_too_long,
   /// errc::empty_sdu, errc::queue_full (nothing queued: wait and retry, or
   /// use async_send), not_connected after the end.
