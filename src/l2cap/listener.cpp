@@ -13,14 +13,16 @@ expected<std::unique_ptr<Listener>> Listener::open(asio::io_context& io, const E
     ::close(fd);
     return unexpected(ec);
   };
+  const SockaddrL2 sa = encode_sockaddr(local);
+  if (::bind(fd, reinterpret_cast<const sockaddr*>(sa.data()), sa.size()) != 0) return fail(last_error());
+  // After bind: the kernel's l2cap_set_mode() takes le_flowctl only on a
+  // socket bound to an LE address type (EINVAL before bind).
   if (local.psm != 0) {
     if (opts.mode)
       if (auto ec = set_mode(fd, *opts.mode)) return fail(ec);
     if (opts.receive_mtu)
       if (auto ec = set_receive_mtu(fd, *opts.receive_mtu)) return fail(ec);
   }
-  const SockaddrL2 sa = encode_sockaddr(local);
-  if (::bind(fd, reinterpret_cast<const sockaddr*>(sa.data()), sa.size()) != 0) return fail(last_error());
   if (::listen(fd, opts.backlog) != 0) return fail(last_error());
   Acceptor acceptor(io);
   std::error_code ec;

@@ -3,8 +3,9 @@
 // Part A 2.1) and hands them out as asio sockets with the peer's endpoint.
 //
 //   socket(AF_BLUETOOTH, SOCK_SEQPACKET, BTPROTO_L2CAP)
-//   [setsockopt BT_MODE / BT_RCVMTU for a CoC]
-//   bind(sockaddr_l2 { local address and type, psm or cid }); listen()
+//   bind(sockaddr_l2 { local address and type, psm or cid })
+//   [setsockopt BT_MODE / BT_RCVMTU for a CoC: after bind, the kernel
+//    takes le_flowctl only on an LE-bound socket]; listen()
 //   accept() -> one socket per channel
 #pragma once
 
