@@ -1,20 +1,9 @@
 #include "protocol/address.hpp"
 
-#include <cstdio>
-
 #include "protocol/codec_error.hpp"
+#include "protocol/hex.hpp"
 
 namespace bcms {
-namespace {
-
-int hex_digit(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
 
 expected<Address> Address::parse(std::string_view text) {
   // 6 groups of 2 hex digits separated by ':' = 17 characters.
@@ -32,9 +21,8 @@ expected<Address> Address::parse(std::string_view text) {
 }
 
 std::string Address::to_string() const {
-  char buf[18];
-  std::snprintf(buf, sizeof buf, "%02X:%02X:%02X:%02X:%02X:%02X", b[5], b[4], b[3], b[2], b[1], b[0]);
-  return buf;
+  const std::array<std::uint8_t, 6> written{b[5], b[4], b[3], b[2], b[1], b[0]};  // most significant first
+  return hex_bytes(written, {.upper = true, .separator = ':'});
 }
 
 bool Address::is_zero() const noexcept {

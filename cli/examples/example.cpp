@@ -15,6 +15,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "protocol/hex.hpp"
 #include "src/mgmt/control_socket.hpp"
 #include "src/storage/storage.hpp"
 
@@ -48,36 +49,23 @@ class Prompt {
   asio::streambuf buf_;
 };
 
+// --agent: the one agent (gap::PromptAgent) with the capability named;
+// questions on stdin, the passkey to type on stdout.
 std::unique_ptr<gap::PairingAgent> make_agent(const std::string& kind, Prompt& prompt) {
-  if (kind == "confirm") {
-    return gap::yes_no_agent([&prompt](const gap::PairingPeer& p, std::uint32_t value, bool just_works,
-                                       gap::PairingAgent::Confirm reply) {
-      std::string q = "Pair with " + p.address.to_string();
-      if (!just_works) {
-        char buf[16];
-        std::snprintf(buf, sizeof buf, "%06u", value);
-        q += ", passkey " + std::string(buf);
-      }
-      prompt.ask(q + "? (yes/no): ", [reply](std::optional<std::string> a) { reply(a && (*a == "y" || *a == "yes")); });
-    });
-  }
-  if (kind == "display") {
-    return gap::passkey_display_agent([](const gap::PairingPeer& p, std::uint32_t passkey) {
-      std::printf("Passkey for %s: %06u\n", p.address.to_string().c_str(), passkey);
-      std::fflush(stdout);
-    });
-  }
-  if (kind == "entry") {
-    return gap::passkey_entry_agent([&prompt](const gap::PairingPeer& p, gap::PairingAgent::Passkey reply) {
-      prompt.ask("Passkey shown by " + p.address.to_string() + ": ", [reply](std::optional<std::string> a) {
-        if (!a || a->empty()) return reply(std::nullopt);
-        char* end = nullptr;
-        const unsigned long v = std::strtoul(a->c_str(), &end, 10);
-        reply(*end == 0 && v <= 999999 ? std::optional<std::uint32_t>(static_cast<std::uint32_t>(v)) : std::nullopt);
-      });
-    });
-  }
-  return gap::auto_accept_agent();
+  using gap::IoCapability;
+  gap::PromptAgent::Options o;  // auto: NoInputNoOutput, Just Works accepted
+  if (kind == "confirm") o = {.capability = IoCapability::display_yes_no, .ask_just_works = true};
+  if (kind == "display") o = {.capability = IoCapability::display_only, .ask_just_works = false};
+  if (kind == "entry") o = {.capability = IoCapability::keyboard_only, .ask_just_works = false};
+  gap::PromptAgent::Ui ui;
+  ui.ask = [&prompt](const gap::PairingPeer&, const std::string& question, gap::PromptAgent::Answer answer) {
+    prompt.ask(question, std::move(answer));
+  };
+  ui.show = [](const gap::PairingPeer&, const std::string& text) {
+    std::printf("%s\n", text.c_str());
+    std::fflush(stdout);
+  };
+  return std::make_unique<gap::PromptAgent>(o, std::move(ui));
 }
 
 }  // namespace
@@ -88,7 +76,8 @@ void print_database(const att::GattDb& db) {
     const att::Attribute& a = all[i];
     if (a.kind == att::AttrKind::service) {
       auto u = att::Uuid::from_wire(a.value);
-      std::printf("  service %s handles 0x%04x-0x%04x\n", u ? u->to_string().c_str() : "?", a.handle, a.end_group);
+      std::printf("  service %s handles %s-%s\n", u ? u->to_string().c_str() : "?", hex16(a.handle).c_str(),
+                  hex16(a.end_group).c_str());
     } else if (a.kind == att::AttrKind::characteristic && i + 1 < all.size()) {
       const att::Attribute& v = all[i + 1];
       std::uint16_t cccd = 0;
@@ -96,9 +85,9 @@ void print_database(const att::GattDb& db) {
                                   all[j].kind != att::AttrKind::service;
            ++j)
         if (all[j].kind == att::AttrKind::cccd) cccd = all[j].handle;
-      std::printf("    characteristic %s props 0x%02x value handle 0x%04x", v.type.to_string().c_str(), v.char_props,
-                  v.handle);
-      if (cccd) std::printf(" cccd 0x%04x", cccd);
+      std::printf("    characteristic %s props %s value handle %s", v.type.to_string().c_str(), hex8(v.char_props).c_str(),
+                  hex16(v.handle).c_str());
+      if (cccd) std::printf(" cccd %s", hex16(cccd).c_str());
       std::printf("\n");
     }
   }

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "cli/gatt/session.hpp"
-#include "protocol/ad/text.hpp"
+#include "protocol/hex.hpp"
 #include "protocol/sensor/gatt_readings.hpp"
 #include "gen/mgmt_types.hpp"
 #include "src/mgmt/sync.hpp"
@@ -36,42 +36,9 @@ struct Options {
 };
 
 /// gatttool prints values as "%02x " per octet.
-std::string spaced(byte_span v) {
-  std::string s;
-  static constexpr char hexd[] = "0123456789abcdef";
-  for (auto b : v) {
-    s += hexd[b >> 4];
-    s += hexd[b & 15];
-    s += ' ';
-  }
-  return s;
-}
+std::string spaced(byte_span v) { return v.empty() ? std::string() : hex_bytes(v, {.separator = ' '}) + ' '; }
 
-std::string h4(std::uint16_t v) {
-  char b[8];
-  std::snprintf(b, sizeof b, "0x%04x", v);
-  return b;
-}
-
-expected<bytes> parse_value(const std::string& text) {
-  // Hex octets as gatttool takes them ("0100"), optionally spaced or
-  // colon-separated.
-  bytes out;
-  int hi = -1;
-  for (char c : text) {
-    if (c == ' ' || c == ':') continue;
-    int d = (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
-    if (d < 0) return unexpected(std::make_error_code(std::errc::invalid_argument));
-    if (hi < 0) {
-      hi = d;
-    } else {
-      out.push_back(static_cast<std::uint8_t>(hi << 4 | d));
-      hi = -1;
-    }
-  }
-  if (hi >= 0) return unexpected(std::make_error_code(std::errc::invalid_argument));
-  return out;
-}
+std::string h4(std::uint16_t v) { return hex_int(v, 2); }
 
 void emit(const json& j) { std::printf("%s\n", j.dump().c_str()); }
 
@@ -171,7 +138,7 @@ int main(int argc, char** argv) {
     proc = [&o](att::GattClient& c) -> asio::awaitable<int> {
       auto v = co_await c.read(o.handle);
       if (!v) co_return failed("Characteristic value/descriptor read", v.error());
-      if (o.json_output) emit({{"handle", o.handle}, {"value", ad::hex(*v)}});
+      if (o.json_output) emit({{"handle", o.handle}, {"value", hex_bytes(*v)}});
       else std::printf("Characteristic value/descriptor: %s\n", spaced(*v).c_str());
       co_return kOk;
     };
@@ -184,7 +151,7 @@ int main(int argc, char** argv) {
       auto r = co_await c.read_by_type(o.start, o.end, att::Uuid::parse(o.uuid).value());
       if (!r) co_return failed("Read characteristics by UUID", r.error());
       for (const auto& [h, v] : *r) {
-        if (o.json_output) emit({{"handle", h}, {"value", ad::hex(v)}});
+        if (o.json_output) emit({{"handle", h}, {"value", hex_bytes(v)}});
         else std::printf("handle: %s \t value: %s\n", h4(h).c_str(), spaced(v).c_str());
       }
       co_return kOk;
@@ -227,7 +194,8 @@ int main(int argc, char** argv) {
   }
   if (!o.value.empty()) {
     // Refused before anything is sent.
-    auto v = parse_value(o.value);
+    // Hex octets as gatttool takes them ("0100"), or separated ("01:00").
+    auto v = parse_hex(o.value);
     if (!v) {
       std::fprintf(stderr, "invalid value: '%s' (hex octets expected, e.g. 0100)\n", o.value.c_str());
       return kUsage;
@@ -281,7 +249,7 @@ int main(int argc, char** argv) {
     auto it = handles->find(h);
     const std::string d = it == handles->end() ? std::string() : decoded(it->second, v);
     if (o.json_output) {
-      json j{{"kind", ind ? "indication" : "notification"}, {"handle", h}, {"value", ad::hex(v)}};
+      json j{{"kind", ind ? "indication" : "notification"}, {"handle", h}, {"value", hex_bytes(v)}};
       if (!d.empty()) j["decoded"] = d;
       emit(j);
     } else {

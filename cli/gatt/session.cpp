@@ -12,7 +12,7 @@ namespace bcms::cli::gatt {
 
 int failed(const std::string& what, std::error_code ec) {
   std::fprintf(stderr, "%s failed: %s\n", what.c_str(), ec.message().c_str());
-  if (ec == asio::error::timed_out || ec == std::errc::timed_out || ec == asio::error::eof ||
+  if (ec == std::errc::timed_out || ec == asio::error::timed_out || ec == asio::error::eof ||
       ec == asio::error::operation_aborted || ec == asio::error::not_connected ||
       ec == std::errc::connection_reset || ec == std::errc::host_unreachable)
     return kTimeout;
@@ -47,7 +47,7 @@ std::unique_ptr<Session> Session::connect(const Target& t, int& exit_code) {
   if (!result || *result) {
     const std::error_code ec = result.value_or(asio::error::operation_aborted);
     std::fprintf(stderr, "connecting to %s failed: %s\n", t.peer.to_string().c_str(), ec.message().c_str());
-    exit_code = ec == asio::error::timed_out ? kTimeout : kRefused;
+    exit_code = ec == std::errc::timed_out || ec == asio::error::timed_out ? kTimeout : kRefused;
     return nullptr;
   }
   s->io_.restart();

@@ -27,23 +27,10 @@ struct AdvOpts {
        kernel_appearance = false, kernel_name = false;
 };
 
-expected<bytes> parse_hex(std::string_view s) {
-  bytes out;
-  int hi = -1;
-  for (char c : s) {
-    if (c == ':' || c == ' ') continue;
-    int v = (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
-    if (v < 0) return fail(codec_errc::invalid_value);
-    if (hi < 0) hi = v;
-    else out.push_back(static_cast<std::uint8_t>(hi << 4 | v)), hi = -1;
-  }
-  if (hi >= 0) return fail(codec_errc::invalid_value);
-  return out;
-}
-
-// "ID:HEX" with ID a number (company id or 16-bit UUID) or a 128-bit UUID.
+// "ID:HEX" with ID a number (company id or 16-bit UUID) or a 128-bit UUID
+// (neither contains ':'; HEX may: "0x05f1:01:02").
 bool split_pair(const std::string& s, std::string& key, bytes& data) {
-  auto pos = s.rfind(':');
+  auto pos = s.find(':');
   if (pos == std::string::npos) return false;
   key = s.substr(0, pos);
   auto d = parse_hex(s.substr(pos + 1));
@@ -68,16 +55,8 @@ int add_adv(Ctx& ctx, const AdvOpts& o) {
   auto room = run(ctx, q);
 
   bytes adv, scan;
-  if (!o.adv_hex.empty()) {
-    auto d = parse_hex(o.adv_hex);
-    if (!d) return ctx.usage("-d: advertising data must be hex octets");
-    adv = *d;
-  }
-  if (!o.scan_hex.empty()) {
-    auto d = parse_hex(o.scan_hex);
-    if (!d) return ctx.usage("-s: scan response data must be hex octets");
-    scan = *d;
-  }
+  if (!o.adv_hex.empty()) adv = must_hex(ctx, "-d: advertising data must be hex octets", o.adv_hex);
+  if (!o.scan_hex.empty()) scan = must_hex(ctx, "-s: scan response data must be hex octets", o.scan_hex);
   ad::AdBuilder b;
   bool typed = false;
   for (auto& u : o.uuids) {

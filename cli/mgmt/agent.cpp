@@ -1,8 +1,11 @@
 #include "cli/mgmt/agent.hpp"
 
-#include <unistd.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
 
+#include <cstdio>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include "cli/mgmt/common.hpp"
@@ -12,7 +15,6 @@ namespace bcms::cli {
 using namespace bcms::mgmt;
 
 namespace {
-constexpr std::uint8_t kNoInputNoOutput = 3;
 
 json key_json(const NewLongTermKeyEvent& ev) {
   return {{"event", "New Long Term Key"}, {"store_hint", ev.store_hint}, {"address", ev.address.to_string()},
@@ -34,19 +36,102 @@ json key_json(const NewLinkKeyEvent& ev) {
           {"address_type", to_string(ev.address_type)}, {"key_type", ev.key_type}, {"value", hex_bytes(ev.value)},
           {"pin_length", ev.pin_length}};
 }
+
+/// The one agent (gap::PromptAgent) with the CLI's face: each request is
+/// printed before the agent decides, and its questions are read from stdin.
+class CliPromptAgent final : public gap::PromptAgent {
+ public:
+  CliPromptAgent(Ctx& ctx, std::uint8_t cap)
+      : PromptAgent({.capability = static_cast<gap::IoCapability>(cap), .ask_just_works = true},
+                    {.ask = [&ctx](const gap::PairingPeer&, const std::string& q, Answer answer) {
+                      answer(read_answer(ctx, q));
+                    },
+                     .show = {}}),
+        ctx_(ctx) {}
+
+  void confirm(const gap::PairingPeer& p, std::uint32_t value, bool just_works, Confirm reply) override {
+    if (ctx_.json_output) {
+      ctx_.emit(json{{"event", "User Confirmation Request"}, {"index", p.index}, {"address", p.address.to_string()},
+                     {"confirm_hint", just_works ? 1 : 0}, {"value", value}});
+    } else {
+      std::cout << hci(p.index) << " User Confirmation Request from " << p.address.to_string() << " ("
+                << addr_type_text(p.type) << ") value " << value << (just_works ? " (Just Works)" : "") << "\n"
+                << std::flush;
+    }
+    PromptAgent::confirm(p, value, just_works, [this, reply = std::move(reply)](bool accept) {
+      if (!ctx_.json_output) std::cout << (accept ? "Accepting" : "Rejecting") << " confirmation\n" << std::flush;
+      reply(accept);
+    });
+  }
+
+  void request_passkey(const gap::PairingPeer& p, Passkey reply) override {
+    announce(p, "User Passkey Request");
+    PromptAgent::request_passkey(p, std::move(reply));
+  }
+
+  void request_pin(const gap::PairingPeer& p, Pin reply) override {
+    announce(p, "PIN Code Request");
+    PromptAgent::request_pin(p, std::move(reply));
+  }
+
+  void display_passkey(const gap::PairingPeer& p, std::uint32_t passkey, std::uint8_t entered) override {
+    if (ctx_.json_output) {
+      ctx_.emit(json{{"event", "Passkey Notify"}, {"index", p.index}, {"address", p.address.to_string()},
+                     {"passkey", passkey}, {"entered", entered}});
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "%06u", passkey);
+      std::cout << hci(p.index) << " Passkey Notify: enter " << buf << " on " << p.address.to_string() << " ("
+                << int(entered) << " digits entered)\n" << std::flush;
+    }
+  }
+
+  void failed(const gap::PairingPeer& p, std::error_code ec) override {
+    if (ctx_.json_output)
+      ctx_.emit(json{{"event", "Authentication Failed"}, {"index", p.index}, {"address", p.address.to_string()},
+                     {"status", ec.message()}});
+    else
+      std::cout << hci(p.index) << " Authentication Failed with " << p.address.to_string() << ": " << ec.message()
+                << "\n" << std::flush;
+  }
+
+ private:
+  /// With --json, stdout carries only JSON lines: the prompt goes to stderr.
+  static std::optional<std::string> read_answer(Ctx& ctx, const std::string& question) {
+    (ctx.json_output ? std::cerr : std::cout) << question << std::flush;
+    std::string line;
+    if (!std::getline(std::cin, line)) return std::nullopt;
+    return line;
+  }
+
+  void announce(const gap::PairingPeer& p, const char* event) {
+    if (ctx_.json_output)
+      ctx_.emit(json{{"event", event}, {"index", p.index}, {"address", p.address.to_string()}});
+    else
+      std::cout << hci(p.index) << " " << event << " from " << p.address.to_string() << "\n" << std::flush;
+  }
+
+  Ctx& ctx_;
+};
+
+/// The responder logs through spdlog; bcms-mgmt's stdout carries only its
+/// own lines (JSON lines with --json), so warnings go to stderr and the
+/// responder's info lines (what the agent printed already) are dropped.
+void log_to_stderr() {
+  auto log = std::make_shared<spdlog::logger>("bcms-mgmt", std::make_shared<spdlog::sinks::stderr_sink_st>());
+  log->set_pattern("bcms-mgmt: %v");
+  log->set_level(spdlog::level::warn);
+  spdlog::set_default_logger(std::move(log));
+}
+
 }  // namespace
 
-Agent::Agent(Ctx& ctx, std::uint8_t io_capability, bool all_indexes) : ctx_(ctx), cap_(io_capability) {
+Agent::Agent(Ctx& ctx, std::uint8_t io_capability, bool all_indexes)
+    : ctx_(ctx), agent_(std::make_unique<CliPromptAgent>(ctx, io_capability)) {
+  log_to_stderr();
   auto& ch = ctx.mgmt().channel();
   const std::uint32_t idx = all_indexes ? kAnyIndex : ctx.idx();
-  auto on = [&]<class Ev>(void (Agent::*fn)(std::uint16_t, const Ev&)) {
-    subs_.push_back(ch.subscribe<Ev>(idx, [this, fn](std::uint16_t i, const Ev& ev) { (this->*fn)(i, ev); }));
-  };
-  on(&Agent::on_confirm);
-  on(&Agent::on_passkey);
-  on(&Agent::on_pin);
-  on(&Agent::on_notify);
-  on(&Agent::on_auth_failed);
+  responder_ = std::make_unique<gap::PairingResponder>(ch, idx, *agent_);
   auto key = [this](std::uint16_t i, const auto& ev) { on_key(i, key_json(ev)); };
   subs_.push_back(ch.subscribe<NewLongTermKeyEvent>(idx, key));
   subs_.push_back(ch.subscribe<NewIdentityResolvingKeyEvent>(idx, key));
@@ -54,114 +139,7 @@ Agent::Agent(Ctx& ctx, std::uint8_t io_capability, bool all_indexes) : ctx_(ctx)
   subs_.push_back(ch.subscribe<NewLinkKeyEvent>(idx, key));
 }
 
-void Agent::reply(std::uint16_t opcode, std::uint16_t index, bytes params) {
-  // Asynchronous: this runs inside the loop, which must keep turning.
-  ctx_.mgmt().channel().send(opcode, index, std::move(params), [opcode](std::error_code ec, bytes) {
-    if (ec) std::cerr << opcode_name(opcode) << " failed: " << ec.message() << "\n";
-  });
-}
-
-std::string Agent::ask(const std::string& question) {
-  // With --json, stdout carries only JSON lines: the prompt goes to stderr.
-  (ctx_.json_output ? std::cerr : std::cout) << question << std::flush;
-  std::string line;
-  if (!std::getline(std::cin, line)) return {};
-  return line;
-}
-
-void Agent::on_confirm(std::uint16_t index, const UserConfirmationRequestEvent& ev) {
-  bool accept = true;
-  if (ctx_.json_output) {
-    ctx_.emit(json{{"event", "User Confirmation Request"}, {"index", index}, {"address", ev.address.to_string()},
-                   {"confirm_hint", ev.confirm_hint}, {"value", ev.value}});
-  } else {
-    std::cout << hci(index) << " User Confirmation Request from " << ev.address.to_string() << " ("
-              << addr_type_text(ev.address_type) << ") value " << ev.value << (ev.confirm_hint ? " (Just Works)" : "")
-              << "\n";
-  }
-  if (cap_ != kNoInputNoOutput) {
-    auto a = ask("Accept pairing with " + ev.address.to_string() + ", passkey " + std::to_string(ev.value) +
-                 "? (yes/no): ");
-    accept = a == "y" || a == "yes";
-  }
-  if (!ctx_.json_output) std::cout << (accept ? "Accepting" : "Rejecting") << " confirmation\n" << std::flush;
-  if (accept) {
-    UserConfirmationReply r;
-    r.address = ev.address;
-    r.address_type = ev.address_type;
-    reply(static_cast<std::uint16_t>(r.opcode), index, params_of(r));
-  } else {
-    UserConfirmationNegativeReply r;
-    r.address = ev.address;
-    r.address_type = ev.address_type;
-    reply(static_cast<std::uint16_t>(r.opcode), index, params_of(r));
-  }
-}
-
-void Agent::on_passkey(std::uint16_t index, const UserPasskeyRequestEvent& ev) {
-  if (ctx_.json_output)
-    ctx_.emit(json{{"event", "User Passkey Request"}, {"index", index}, {"address", ev.address.to_string()}});
-  else
-    std::cout << hci(index) << " User Passkey Request from " << ev.address.to_string() << "\n" << std::flush;
-  std::string a = cap_ == kNoInputNoOutput ? std::string() : ask("Passkey (6 digits): ");
-  char* end = nullptr;
-  unsigned long v = a.empty() ? 1000000 : std::strtoul(a.c_str(), &end, 10);
-  if (a.empty() || *end || v > 999999) {
-    UserPasskeyNegativeReply r;
-    r.address = ev.address;
-    r.address_type = ev.address_type;
-    reply(static_cast<std::uint16_t>(r.opcode), index, params_of(r));
-    return;
-  }
-  UserPasskeyReply r;
-  r.address = ev.address;
-  r.address_type = ev.address_type;
-  r.passkey = static_cast<std::uint32_t>(v);
-  reply(static_cast<std::uint16_t>(r.opcode), index, params_of(r));
-}
-
-void Agent::on_pin(std::uint16_t index, const PinCodeRequestEvent& ev) {
-  if (ctx_.json_output)
-    ctx_.emit(json{{"event", "PIN Code Request"}, {"index", index}, {"address", ev.address.to_string()}});
-  else
-    std::cout << hci(index) << " PIN Code Request from " << ev.address.to_string() << "\n" << std::flush;
-  std::string a = cap_ == kNoInputNoOutput ? std::string() : ask("PIN code (1-16 characters): ");
-  if (a.empty() || a.size() > 16) {
-    PinCodeNegativeReply r;
-    r.address = ev.address;
-    r.address_type = ev.address_type;
-    reply(static_cast<std::uint16_t>(r.opcode), index, params_of(r));
-    return;
-  }
-  PinCodeReply r;
-  r.address = ev.address;
-  r.address_type = ev.address_type;
-  r.pin_length = static_cast<std::uint8_t>(a.size());
-  std::copy(a.begin(), a.end(), r.pin_code.begin());
-  reply(static_cast<std::uint16_t>(r.opcode), index, params_of(r));
-}
-
-void Agent::on_notify(std::uint16_t index, const PasskeyNotifyEvent& ev) {
-  if (ctx_.json_output) {
-    ctx_.emit(json{{"event", "Passkey Notify"}, {"index", index}, {"address", ev.address.to_string()},
-                   {"passkey", ev.passkey}, {"entered", ev.entered}});
-  } else {
-    char buf[8];
-    std::snprintf(buf, sizeof buf, "%06u", ev.passkey);
-    std::cout << hci(index) << " Passkey Notify: enter " << buf << " on " << ev.address.to_string() << " ("
-              << int(ev.entered) << " digits entered)\n";
-  }
-}
-
-void Agent::on_auth_failed(std::uint16_t index, const AuthenticationFailedEvent& ev) {
-  std::error_code ec = static_cast<Status>(ev.status);
-  if (ctx_.json_output)
-    ctx_.emit(json{{"event", "Authentication Failed"}, {"index", index}, {"address", ev.address.to_string()},
-                   {"status", ec.message()}});
-  else
-    std::cout << hci(index) << " Authentication Failed with " << ev.address.to_string() << ": " << ec.message() << "\n"
-              << std::flush;
-}
+Agent::~Agent() = default;
 
 void Agent::on_key(std::uint16_t index, const json& key) {
   ++keys_;

@@ -1,37 +1,39 @@
-// The CLI's pairing agent: answers User Confirmation, User Passkey and PIN
-// Code requests and prints the keys the kernel hands out (New Long Term
-// Key, New Identity Resolving Key, New Signature Resolving Key, New Link
-// Key), the job `bt-agent --capability=NoInputNoOutput` did for the
-// original service.  With NoInputNoOutput every confirmation is accepted
-// (Just Works); otherwise the question is asked on stdin (a terminal, or a
-// pipe for scripts), and an empty answer or end of input rejects.
+// The CLI's pairing agent: gap::PromptAgent (src/gap/pairing.hpp, the one
+// agent: NoInputNoOutput accepts Just Works, other capabilities ask) behind
+// a gap::PairingResponder, with the CLI's face: every request is printed
+// (text, or a JSON line with --json) before it is answered, questions are
+// asked on stdin (a terminal, or a pipe for scripts; an empty answer or end
+// of input rejects), and the keys the kernel hands out (New Long Term Key,
+// New Identity Resolving Key, New Signature Resolving Key, New Link Key)
+// are printed, the job `bt-agent --capability=NoInputNoOutput` did for the
+// original service.
 #pragma once
 
+#include <memory>
 #include <vector>
 
 #include "cli/mgmt/context.hpp"
-#include "gen/mgmt_types.hpp"
+#include "src/gap/pairing.hpp"
 
 namespace bcms::cli {
 
 class Agent {
  public:
-  /// Subscribes on ctx's index (or every index when `all_indexes`).
+  /// Answers on ctx's index (or every index when `all_indexes`).  Does not
+  /// send Set IO Capability: the caller does (`agent`) or passes the
+  /// capability in Pair Device (`pair`).
   Agent(Ctx& ctx, std::uint8_t io_capability, bool all_indexes);
+  ~Agent();
+  Agent(const Agent&) = delete;
+  Agent& operator=(const Agent&) = delete;
   [[nodiscard]] int keys_seen() const { return keys_; }
 
  private:
-  void on_confirm(std::uint16_t index, const mgmt::UserConfirmationRequestEvent& ev);
-  void on_passkey(std::uint16_t index, const mgmt::UserPasskeyRequestEvent& ev);
-  void on_pin(std::uint16_t index, const mgmt::PinCodeRequestEvent& ev);
-  void on_notify(std::uint16_t index, const mgmt::PasskeyNotifyEvent& ev);
-  void on_auth_failed(std::uint16_t index, const mgmt::AuthenticationFailedEvent& ev);
   void on_key(std::uint16_t index, const json& j);
-  void reply(std::uint16_t opcode, std::uint16_t index, bytes params);
-  std::string ask(const std::string& question);
 
   Ctx& ctx_;
-  std::uint8_t cap_;
+  std::unique_ptr<gap::PromptAgent> agent_;
+  std::unique_ptr<gap::PairingResponder> responder_;
   std::vector<mgmt::Subscription> subs_;
   int keys_ = 0;
 };

@@ -1,28 +1,9 @@
 #include "cli/mgmt/common.hpp"
 
-#include <cstdio>
-
 #include "protocol/ad/format.hpp"
 #include "protocol/codec_error.hpp"
 
 namespace bcms::cli {
-
-std::string hex16(std::uint16_t v) {
-  char b[8];
-  std::snprintf(b, sizeof b, "0x%04x", v);
-  return b;
-}
-
-std::string hex_bytes(byte_span data) {
-  static const char* d = "0123456789abcdef";
-  std::string s;
-  s.reserve(data.size() * 2);
-  for (auto x : data) {
-    s += d[x >> 4];
-    s += d[x & 15];
-  }
-  return s;
-}
 
 std::string hci(std::uint16_t index) { return "hci" + std::to_string(index); }
 
@@ -47,6 +28,17 @@ std::string_view addr_type_text(AddressType t) {
 }
 
 Address must_address(const std::string& s) { return *Address::parse(s); }
+
+bytes must_hex(Ctx& ctx, std::string_view what, std::string_view text) {
+  std::size_t at = 0;
+  auto d = parse_hex(text, &at);
+  if (d) return std::move(*d);
+  std::string why;
+  if (d.error() == codec_errc::invalid_length) why = "odd number of digits";
+  else if (at >= text.size()) why = "a digit expected at the end";
+  else why = "unexpected '" + std::string(1, text[at]) + "' at offset " + std::to_string(at);
+  throw ExitError{ctx.usage(std::string(what) + " (" + why + ")")};
+}
 
 AddressType must_address_type(Ctx& ctx, const std::string& s) {
   auto t = parse_address_type(s);

@@ -10,12 +10,11 @@
 #include "gen/mgmt_types.hpp"
 #include "protocol/ad/ad.hpp"
 #include "protocol/address.hpp"
+#include "protocol/hex.hpp"  // hex_bytes, hex16, parse_hex: the one hex codec
 #include "protocol/mgmt_tables/names.hpp"
 
 namespace bcms::cli {
 
-std::string hex16(std::uint16_t v);
-std::string hex_bytes(byte_span b);
 /// "hci0"
 std::string hci(std::uint16_t index);
 
@@ -38,6 +37,10 @@ std::string_view addr_type_text(AddressType t);
 
 /// Parses an address argument (already validated by kAddressValidator).
 Address must_address(const std::string& s);
+
+/// Parses a hex argument (parse_hex's rules, protocol/hex.hpp); throws
+/// ExitError(kUsage) with "<what> (<why and where>)" otherwise.
+bytes must_hex(Ctx& ctx, std::string_view what, std::string_view text);
 
 /// Parses an address type option ("public", "random", "bredr", 0-2); throws
 /// ExitError(kUsage) with a message otherwise.

@@ -23,11 +23,33 @@ void add_peer(CLI::App* sub, PeerOpts& o) {
   sub->add_option("-t,--type", o.type, "Address type: public (LE, default), random (LE), bredr");
 }
 
-int print_peer_result(Ctx& ctx, std::string_view what, const Address& a, AddressType t) {
-  if (ctx.json_output) ctx.emit(json{{"index", ctx.index}, {"command", what}, {"address", a.to_string()},
-                                     {"address_type", to_string(t)}});
-  else std::cout << hci(ctx.idx()) << " " << what << " " << a.to_string() << " (" << addr_type_text(t) << ") complete\n";
+// Sends `c` (a command on one peer) and prints "hci0 <what> ADDR (TYPE)
+// complete" from its reply.
+template <class Cmd>
+int run_on_peer(Ctx& ctx, std::string_view what, const Cmd& c) {
+  auto r = run(ctx, c);
+  if (ctx.json_output)
+    ctx.emit(json{{"index", ctx.index}, {"command", what}, {"address", r->address.to_string()},
+                  {"address_type", to_string(r->address_type)}});
+  else
+    std::cout << hci(ctx.idx()) << " " << what << " " << r->address.to_string() << " ("
+              << addr_type_text(r->address_type) << ") complete\n";
   return kOk;
+}
+
+// A command on one peer: address, -t/--type and the options `extra` adds;
+// `act` runs with the parsed address and type.
+using PeerAction = int (*)(Ctx& ctx, const PeerOpts& o, const Address& a, AddressType t);
+Command peer_command(Ctx& ctx, std::string name, std::string help, PeerAction act,
+                     void (*extra)(CLI::App* sub, PeerOpts& o) = nullptr) {
+  return {std::move(name), std::move(help), [&ctx, act, extra](CLI::App* sub) {
+            auto o = std::make_shared<PeerOpts>();
+            add_peer(sub, *o);
+            if (extra) extra(sub, *o);
+            sub->callback([&ctx, o, act] {
+              ctx.action = [&ctx, o, act] { return act(ctx, *o, must_address(o->address), must_address_type(ctx, o->type)); };
+            });
+          }};
 }
 
 int connections(Ctx& ctx) {
@@ -43,11 +65,9 @@ int connections(Ctx& ctx) {
   return kOk;
 }
 
-int pair(Ctx& ctx, const PeerOpts& o) {
+int pair(Ctx& ctx, const PeerOpts& o, const Address& addr, AddressType type) {
   auto cap = parse_io_cap(o.cap);
   if (!cap) return ctx.usage("invalid IO capability '" + o.cap + "'");
-  const Address addr = must_address(o.address);
-  const AddressType type = must_address_type(ctx, o.type);
   Agent agent(ctx, *cap, false);  // answers the kernel's questions while Pair Device runs
   PairDevice cmd;
   cmd.address = addr;
@@ -99,84 +119,43 @@ int agent(Ctx& ctx, const std::string& capability) {
   return kOk;
 }
 
+int conn_info(Ctx& ctx, const PeerOpts&, const Address& a, AddressType t) {
+  auto r = run(ctx, GetConnectionInformation{a, t});
+  if (ctx.json_output) {
+    ctx.emit(json{{"index", ctx.index}, {"address", r->address.to_string()}, {"rssi", r->rssi},
+                  {"tx_power", r->tx_power}, {"max_tx_power", r->max_tx_power}});
+  } else {
+    std::cout << "Connection Information for " << r->address.to_string() << " (" << addr_type_text(r->address_type)
+              << ")\n\tRSSI " << int(r->rssi) << "\tTX power " << int(r->tx_power) << "\tmaximum TX power "
+              << int(r->max_tx_power) << "\n";
+  }
+  return kOk;
+}
+
 }  // namespace
 
 void add_connection_commands(Commands& cmds, Ctx& ctx) {
   cmds.push_back(simple_command("con", "List connections", ctx, connections));
-
-  cmds.push_back({"disconnect", "Disconnect a device", [&ctx](CLI::App* disc) {
-    auto d = std::make_shared<PeerOpts>();
-    add_peer(disc, *d);
-    disc->callback([&ctx, d] {
-      ctx.action = [&ctx, d] {
-        Disconnect c;
-        c.address = must_address(d->address);
-        c.address_type = must_address_type(ctx, d->type);
-        auto r = run(ctx, c);
-        return print_peer_result(ctx, "Disconnect", r->address, r->address_type);
-      };
-    });
-  }});
-
-  cmds.push_back({"conn-info", "RSSI and TX power of a connection", [&ctx](CLI::App* info) {
-    auto ci = std::make_shared<PeerOpts>();
-    add_peer(info, *ci);
-    info->callback([&ctx, ci] {
-      ctx.action = [&ctx, ci] {
-        GetConnectionInformation c;
-        c.address = must_address(ci->address);
-        c.address_type = must_address_type(ctx, ci->type);
-        auto r = run(ctx, c);
-        if (ctx.json_output) {
-          ctx.emit(json{{"index", ctx.index}, {"address", r->address.to_string()}, {"rssi", r->rssi},
-                        {"tx_power", r->tx_power}, {"max_tx_power", r->max_tx_power}});
-        } else {
-          std::cout << "Connection Information for " << r->address.to_string() << " (" << addr_type_text(r->address_type)
-                    << ")\n\tRSSI " << int(r->rssi) << "\tTX power " << int(r->tx_power) << "\tmaximum TX power "
-                    << int(r->max_tx_power) << "\n";
-        }
-        return kOk;
-      };
-    });
-  }});
-
-  cmds.push_back({"pair", "Pair with a device, answering confirmation/passkey requests", [&ctx](CLI::App* pr) {
-    auto p = std::make_shared<PeerOpts>();
-    add_peer(pr, *p);
-    pr->add_option("-c,--capability", p->cap, "IO capability for this pairing (default NoInputNoOutput: Just Works)");
-    pr->callback([&ctx, p] { ctx.action = [&ctx, p] { return pair(ctx, *p); }; });
-  }});
-
-  cmds.push_back({"cancelpair", "Cancel an ongoing pairing", [&ctx](CLI::App* cancel) {
-    auto cp = std::make_shared<PeerOpts>();
-    add_peer(cancel, *cp);
-    cancel->callback([&ctx, cp] {
-      ctx.action = [&ctx, cp] {
-        CancelPairDevice c;
-        c.address = must_address(cp->address);
-        c.address_type = must_address_type(ctx, cp->type);
-        auto r = run(ctx, c);
-        return print_peer_result(ctx, "Cancel Pair Device", r->address, r->address_type);
-      };
-    });
-  }});
-
-  cmds.push_back({"unpair", "Remove the keys of a paired device", [&ctx](CLI::App* unpair) {
-    auto up = std::make_shared<PeerOpts>();
-    add_peer(unpair, *up);
-    unpair->add_flag("-D,--disconnect", up->disconnect, "Also disconnect");
-    unpair->callback([&ctx, up] {
-      ctx.action = [&ctx, up] {
-        UnpairDevice c;
-        c.address = must_address(up->address);
-        c.address_type = must_address_type(ctx, up->type);
-        c.disconnect = up->disconnect ? 1 : 0;
-        auto r = run(ctx, c);
-        return print_peer_result(ctx, "Unpair Device", r->address, r->address_type);
-      };
-    });
-  }});
-
+  cmds.push_back(peer_command(ctx, "disconnect", "Disconnect a device",
+                              [](Ctx& c, const PeerOpts&, const Address& a, AddressType t) {
+                                return run_on_peer(c, "Disconnect", Disconnect{a, t});
+                              }));
+  cmds.push_back(peer_command(ctx, "conn-info", "RSSI and TX power of a connection", conn_info));
+  cmds.push_back(peer_command(ctx, "pair", "Pair with a device, answering confirmation/passkey requests", pair,
+                              [](CLI::App* sub, PeerOpts& o) {
+                                sub->add_option("-c,--capability", o.cap,
+                                                "IO capability for this pairing (default NoInputNoOutput: Just Works)");
+                              }));
+  cmds.push_back(peer_command(ctx, "cancelpair", "Cancel an ongoing pairing",
+                              [](Ctx& c, const PeerOpts&, const Address& a, AddressType t) {
+                                return run_on_peer(c, "Cancel Pair Device", CancelPairDevice{a, t});
+                              }));
+  cmds.push_back(peer_command(ctx, "unpair", "Remove the keys of a paired device",
+                              [](Ctx& c, const PeerOpts& o, const Address& a, AddressType t) {
+                                return run_on_peer(c, "Unpair Device",
+                                                   UnpairDevice{a, t, static_cast<std::uint8_t>(o.disconnect ? 1 : 0)});
+                              },
+                              [](CLI::App* sub, PeerOpts& o) { sub->add_flag("-D,--disconnect", o.disconnect, "Also disconnect"); }));
   cmds.push_back({"agent", "Answer pairing requests until interrupted (all controllers unless --index)", [&ctx](CLI::App* ag) {
     auto cap = std::make_shared<std::string>("NoInputNoOutput");
     ag->add_option("-c,--capability", *cap, "IO capability (default NoInputNoOutput: accept Just Works)");

@@ -61,16 +61,10 @@ std::string key_string(Ctx& ctx, const KeyLine& k, const char* field) {
 
 std::array<std::uint8_t, 16> key_value(Ctx& ctx, const KeyLine& k) {
   std::array<std::uint8_t, 16> v{};
-  const std::string h = key_string(ctx, k, "value");
-  auto nibble = [](char c) {
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-  };
-  if (h.size() != 32) throw ExitError{ctx.usage(k.where + ": key value must be 32 hex digits")};
-  for (std::size_t i = 0; i < 16; ++i) {
-    const int hi = nibble(h[i * 2]), lo = nibble(h[i * 2 + 1]);
-    if (hi < 0 || lo < 0) throw ExitError{ctx.usage(k.where + ": key value must be 32 hex digits")};
-    v[i] = static_cast<std::uint8_t>(hi << 4 | lo);
-  }
+  const std::string what = k.where + ": key value must be 16 octets in hex";
+  const bytes b = must_hex(ctx, what, key_string(ctx, k, "value"));
+  if (b.size() != v.size()) throw ExitError{ctx.usage(what + " (" + std::to_string(b.size()) + " given)")};
+  std::copy(b.begin(), b.end(), v.begin());
   return v;
 }
 

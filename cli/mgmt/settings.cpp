@@ -151,14 +151,9 @@ void build_privacy(CLI::App* sub, Ctx& ctx) {
       SetPrivacy cmd;
       cmd.privacy = o->mode == "off" ? 0 : o->mode == "on" ? 1 : 2;
       if (!o->irk.empty()) {
-        if (o->irk.size() != 32) return ctx.usage("--irk needs 32 hex digits");
-        for (std::size_t i = 0; i < 16; ++i) {
-          auto byte = o->irk.substr(i * 2, 2);
-          char* end = nullptr;
-          auto v = std::strtoul(byte.c_str(), &end, 16);
-          if (*end) return ctx.usage("--irk needs 32 hex digits");
-          cmd.identity_resolving_key[15 - i] = static_cast<std::uint8_t>(v);
-        }
+        const bytes irk = must_hex(ctx, "--irk needs 32 hex digits", o->irk);
+        if (irk.size() != 16) return ctx.usage("--irk needs 32 hex digits");
+        std::copy(irk.rbegin(), irk.rend(), cmd.identity_resolving_key.begin());
       } else if (cmd.privacy) {
         FILE* f = std::fopen("/dev/urandom", "rb");
         const bool ok = f && std::fread(cmd.identity_resolving_key.data(), 1, 16, f) == 16;

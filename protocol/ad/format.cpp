@@ -6,6 +6,7 @@
 #include "protocol/ad/names.hpp"
 #include "protocol/att/uuid.hpp"
 #include "protocol/ad/text.hpp"
+#include "protocol/hex.hpp"
 
 namespace bcms::ad {
 namespace {
@@ -18,22 +19,6 @@ template <class... F>
 overloaded(F...) -> overloaded<F...>;
 
 std::string expand_uri(const Uri& uri, bool visible);
-
-std::string hex16(std::uint16_t v) {
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "0x%04x", static_cast<unsigned>(v));
-  return buf;
-}
-std::string hex32(std::uint32_t v) {
-  char buf[12];
-  std::snprintf(buf, sizeof buf, "0x%08x", static_cast<unsigned>(v));
-  return buf;
-}
-std::string hex8(std::uint8_t v) {
-  char buf[6];
-  std::snprintf(buf, sizeof buf, "0x%02x", static_cast<unsigned>(v));
-  return buf;
-}
 
 std::string uuid_text(std::uint16_t u) { return hex16(u); }
 std::string uuid_text(std::uint32_t u) { return hex32(u); }
@@ -95,7 +80,7 @@ std::string flags_text(std::uint8_t bits) {
   return out;
 }
 
-std::string data_text(const bytes& d) { return d.empty() ? "(no data)" : hex(d); }
+std::string data_text(const bytes& d) { return d.empty() ? "(no data)" : hex_bytes(d); }
 
 std::string type_label(std::uint8_t type) {
   auto n = ad_type_name(type);
@@ -110,7 +95,7 @@ std::string type_label(std::uint8_t type) {
 
 void name_json(json& j, const std::string& member, std::string_view text) {
   j[member] = std::string(text);
-  if (!valid_utf8(text)) j[member + "_hex"] = hex({reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
+  if (!valid_utf8(text)) j[member + "_hex"] = hex_bytes({reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
 }
 
 // "7.5" -> 7.5: the decimal renderings above are exact, so parse them back.
@@ -152,7 +137,7 @@ json structure_json(const Structure& s) {
           [&]<class U>(const ServiceData<U>& d) {
             j["kind"] = "service_data";
             j["uuid"] = uuid_text(d.uuid);
-            j["data"] = hex(d.data);
+            j["data"] = hex_bytes(d.data);
           },
           [&](const PublicTargetAddress& p) {
             j["kind"] = "public_target_address";
@@ -183,13 +168,13 @@ json structure_json(const Structure& s) {
             j["kind"] = "manufacturer";
             j["company"] = m.company;
             j["company_name"] = company_name(m.company);
-            j["data"] = hex(m.data);
+            j["data"] = hex_bytes(m.data);
           },
           [&](const Raw& r) {
             j["kind"] = "raw";
             j["type_name"] = ad_type_name(s.type);
             j["malformed"] = !decode_value(s.type, r.data).has_value();
-            j["data"] = hex(r.data);
+            j["data"] = hex_bytes(r.data);
           },
       },
       s.value);
@@ -216,9 +201,7 @@ std::string expand_uri(const Uri& uri, bool visible) {
   if (scheme.known) {
     out = scheme.text;
   } else {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "[scheme 0x%02x]", static_cast<unsigned>(cp));
-    out = buf;
+    out = "[scheme " + hex_int(cp, 1) + "]";
   }
   out += text(std::string_view(uri.raw).substr(n));
   return out;

@@ -2,17 +2,9 @@
 
 #include <cstdint>
 
+#include "protocol/hex.hpp"
+
 namespace bcms::ad {
-namespace {
-
-constexpr char hex_digits[] = "0123456789abcdef";
-
-void append_hex_byte(std::string& out, std::uint8_t b) {
-  out.push_back(hex_digits[b >> 4]);
-  out.push_back(hex_digits[b & 0x0f]);
-}
-
-}  // namespace
 
 std::size_t utf8_sequence(std::string_view s, std::size_t pos, char32_t& cp) noexcept {
   if (pos >= s.size()) return 0;
@@ -66,7 +58,8 @@ std::string printable(std::string_view s) {
       const std::size_t k = n == 0 ? 1 : n;
       for (std::size_t j = 0; j < k; ++j) {
         out += "\\x";
-        append_hex_byte(out, static_cast<std::uint8_t>(s[i + j]));
+        const auto b = static_cast<std::uint8_t>(s[i + j]);
+        append_hex(out, {&b, 1});
       }
       i += k;
       continue;
@@ -75,14 +68,6 @@ std::string printable(std::string_view s) {
     out.append(s.substr(i, n));
     i += n;
   }
-  return out;
-}
-
-
-std::string hex(byte_span data) {
-  std::string out;
-  out.reserve(data.size() * 2);
-  for (auto b : data) append_hex_byte(out, b);
   return out;
 }
 

@@ -1,5 +1,5 @@
 // Text helpers for the advertising data formatters: UTF-8 validation,
-// printable rendering of untrusted strings, and hex.  (JSON is written
+// printable rendering of untrusted strings (hex is protocol/hex.hpp).  (JSON is written
 // with nlohmann::json, see format.hpp.)
 #pragma once
 
@@ -24,8 +24,5 @@ bool valid_utf8(std::string_view s) noexcept;
 /// control characters, invalid octets and the backslash are written as
 /// \xNN (backslash as \\), so every received octet stays visible.
 std::string printable(std::string_view s);
-
-/// Lower-case hex, no separators: {0x02, 0x15} -> "0215".
-std::string hex(byte_span data);
 
 }  // namespace bcms::ad

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "protocol/hex.hpp"
+
 namespace bcms::att {
 
 std::string_view name(att_errc e) noexcept {
@@ -40,14 +42,7 @@ class att_category_impl final : public std::error_category {
   const char* name() const noexcept override { return "att"; }
   std::string message(int ev) const override {
     auto n = bcms::att::name(static_cast<att_errc>(ev));
-    char hex[8];
-    static constexpr char digits[] = "0123456789abcdef";
-    hex[0] = '0';
-    hex[1] = 'x';
-    hex[2] = digits[(ev >> 4) & 0xF];
-    hex[3] = digits[ev & 0xF];
-    hex[4] = 0;
-    return std::string(n) + " (" + hex + ")";
+    return std::string(n) + " (" + hex8(static_cast<std::uint8_t>(ev)) + ")";
   }
 };
 

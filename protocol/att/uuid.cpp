@@ -1,22 +1,16 @@
 #include "protocol/att/uuid.hpp"
 
 #include "protocol/codec_error.hpp"
+#include "protocol/hex.hpp"
 
 namespace bcms::att {
 namespace {
 
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-bool parse_hex(std::string_view s, std::uint32_t& out) noexcept {
+bool parse_u32_hex(std::string_view s, std::uint32_t& out) noexcept {
   if (s.empty() || s.size() > 8) return false;
   std::uint32_t v = 0;
   for (char c : s) {
-    int d = hex_value(c);
+    int d = hex_digit(c);
     if (d < 0) return false;
     v = (v << 4) | static_cast<std::uint32_t>(d);
   }
@@ -52,8 +46,8 @@ expected<Uuid> Uuid::parse(std::string_view text) {
         ++i;
         continue;
       }
-      int hi = hex_value(text[i]);
-      int lo = hex_value(text[i + 1]);
+      int hi = hex_digit(text[i]);
+      int lo = hex_digit(text[i + 1]);
       if (hi < 0 || lo < 0) return fail(codec_errc::invalid_value);
       be[n++] = static_cast<std::uint8_t>((hi << 4) | lo);
       i += 2;
@@ -65,8 +59,8 @@ expected<Uuid> Uuid::parse(std::string_view text) {
   std::string_view digits = text;
   if (digits.size() > 2 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X')) digits.remove_prefix(2);
   std::uint32_t v = 0;
-  if (digits.size() == 4 && parse_hex(digits, v)) return Uuid(static_cast<std::uint16_t>(v));
-  if (digits.size() == 8 && parse_hex(digits, v)) return from32(v);
+  if (digits.size() == 4 && parse_u32_hex(digits, v)) return Uuid(static_cast<std::uint16_t>(v));
+  if (digits.size() == 8 && parse_u32_hex(digits, v)) return from32(v);
   return fail(codec_errc::invalid_value);
 }
 
@@ -86,25 +80,21 @@ bytes Uuid::att_bytes() const {
 }
 
 std::string Uuid::to_string() const {
-  static constexpr char up[] = "0123456789ABCDEF";
-  if (is32()) {
-    std::uint32_t v = as32();
-    int nibbles = is16() ? 4 : 8;
-    std::string s = "0x";
-    for (int i = nibbles - 1; i >= 0; --i) s.push_back(up[(v >> (4 * i)) & 0xF]);
-    return s;
-  }
+  if (is32()) return hex_int(as32(), is16() ? 2 : 4, /*upper=*/true);
   return to_string128();
 }
 
 std::string Uuid::to_string128() const {
-  static constexpr char lo[] = "0123456789abcdef";
+  // 8-4-4-4-12 digits, most significant octet first
+  std::array<std::uint8_t, 16> be{};
+  for (std::size_t i = 0; i < 16; ++i) be[i] = le_[15 - i];
+  const byte_span b(be);
   std::string s;
   s.reserve(36);
-  for (int i = 15; i >= 0; --i) {
-    s.push_back(lo[le_[static_cast<std::size_t>(i)] >> 4]);
-    s.push_back(lo[le_[static_cast<std::size_t>(i)] & 0xF]);
-    if (i == 12 || i == 10 || i == 8 || i == 6) s.push_back('-');
+  append_hex(s, b.subspan(0, 4));
+  for (std::size_t at : {4, 6, 8, 10}) {
+    s.push_back('-');
+    append_hex(s, b.subspan(at, at == 10 ? 6 : 2));
   }
   return s;
 }

@@ -1,12 +1,12 @@
 #include "protocol/mgmt/generic.hpp"
 
 #include <charconv>
-#include <cstdio>
 #include <map>
 #include <optional>
 
 #include "protocol/address.hpp"
 #include "protocol/codec_error.hpp"
+#include "protocol/hex.hpp"
 
 // Design: both directions walk a FieldDesc list in wire order.  decode
 // reads with ByteReader and remembers the integer value of every field so
@@ -19,51 +19,6 @@ namespace bcms::mgmt {
 namespace {
 
 // ------------------------------------------------------------------ text
-
-std::string hex(byte_span b) {
-  static constexpr char d[] = "0123456789abcdef";
-  std::string s;
-  s.reserve(b.size() * 2);
-  for (auto x : b) {
-    s += d[x >> 4];
-    s += d[x & 15];
-  }
-  return s;
-}
-
-std::string hex_int(std::uint64_t v, std::size_t octets) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%0*llx", static_cast<int>(octets * 2), static_cast<unsigned long long>(v));
-  return buf;
-}
-
-int hex_digit(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-expected<bytes> parse_hex(std::string_view s) {
-  bytes out;
-  int hi = -1;
-  for (char c : s) {
-    if (c == ':' || c == ' ' || c == '-') {
-      if (hi >= 0) return fail(codec_errc::invalid_value);
-      continue;
-    }
-    int d = hex_digit(c);
-    if (d < 0) return fail(codec_errc::invalid_value);
-    if (hi < 0) {
-      hi = d;
-    } else {
-      out.push_back(static_cast<std::uint8_t>(hi << 4 | d));
-      hi = -1;
-    }
-  }
-  if (hi >= 0) return fail(codec_errc::invalid_value);
-  return out;
-}
 
 /// Decimal or 0x-hex; negative only when `is_signed`.  Range-checked for
 /// `octets`.
@@ -142,7 +97,7 @@ std::string scalar_text(const FieldDesc& f, ByteReader& r, std::uint64_t& ival) 
     case FieldKind::bytes: {
       byte_span s;
       r.view(f.size, s);
-      return hex(s);
+      return hex_bytes(s);
     }
     case FieldKind::string: {
       // at most size-1 characters: the last octet is the terminator
@@ -168,13 +123,13 @@ std::error_code decode_block(std::span<const FieldDesc> fields, ByteReader& r, c
         byte_span s;
         if (!r.view(static_cast<std::size_t>(ival[static_cast<std::size_t>(f.link)]), s))
           return make_error_code(codec_errc::truncated);
-        out.push_back({name, hex(s)});
+        out.push_back({name, hex_bytes(s)});
         break;
       }
       case FieldKind::tail: {
         byte_span s = r.rest();
         if (s.size() < f.size) return make_error_code(codec_errc::truncated);
-        out.push_back({name, hex(s)});
+        out.push_back({name, hex_bytes(s)});
         break;
       }
       case FieldKind::list: {

@@ -10,7 +10,8 @@
 //   address      "00:11:22:33:44:55" (written order)
 //   address type "bredr" | "le_public" | "le_random" | 0..2; the key `type`
 //                is accepted for the address type that follows an address
-//   bytes/data   hex string, optional separators ":" or " " ("0201060aff")
+//   bytes/data   hex string by parse_hex's rules (protocol/hex.hpp): optional
+//                "0x", one ':', ' ' or '-' between octets ("0201060aff")
 //   string       the text (NUL-padded to the field size)
 //   lists        scalar lists "commands=0x0001,0x0005"; record lists with an
 //                index: "keys[0].address=..", "keys[0].value=.." ...
@@ -40,7 +41,8 @@ struct NamedValue {
 
 /// Builds the parameter octets from "key=value" arguments.
 /// Errors: codec_errc::invalid_value (unknown key, bad text, mismatching
-/// count/length), codec_errc::too_long (value larger than its field).
+/// count/length), codec_errc::invalid_length (hex with an odd number of
+/// digits), codec_errc::too_long (value larger than its field).
 expected<bytes> encode_fields(std::span<const FieldDesc> fields, std::span<const std::string> args);
 
 /// Walks the parameters with the descriptors; same errors as the typed

@@ -1,8 +1,8 @@
 #include "protocol/mgmt/status.hpp"
 
-#include <cstdio>
 #include <string>
 
+#include "protocol/hex.hpp"
 #include "protocol/mgmt_tables/names.hpp"
 
 namespace bcms::mgmt {
@@ -15,12 +15,8 @@ class StatusCategory final : public std::error_category {
   std::string message(int ev) const override {
     // "Busy (0x0a)"; codes the spec does not name: "Unknown status (0x7f)".
     std::string_view n = status_name(static_cast<Status>(ev));
-    char code[8];
-    std::snprintf(code, sizeof code, "0x%02x", static_cast<unsigned>(ev) & 0xFFu);
     std::string out = n.empty() ? std::string("Unknown status") : std::string(n);
-    out += " (";
-    out += code;
-    out += ')';
+    out += " (" + hex8(static_cast<std::uint8_t>(ev)) + ")";
     return out;
   }
 };

@@ -4,6 +4,7 @@
 
 #include "protocol/ad/text.hpp"
 #include "protocol/codec_error.hpp"
+#include "protocol/hex.hpp"
 #include "protocol/sensor/le_int.hpp"
 
 namespace bcms::sensor {
@@ -103,7 +104,7 @@ expected<std::vector<BthomeObject>, BthomeError> decode_bthome_objects(byte_span
         obj.text = s;
         break;
       }
-      case BthomeFormat::raw: obj.text = ad::hex(v); break;
+      case BthomeFormat::raw: obj.text = hex_bytes(v); break;
       case BthomeFormat::button_event:
         obj.value = v[0];
         obj.text = button_event_name(v[0]);

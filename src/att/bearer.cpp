@@ -7,6 +7,7 @@
 
 #include "protocol/att/att_error.hpp"
 #include "protocol/att/pdu.hpp"
+#include "protocol/sys_error.hpp"
 
 namespace bcms::att {
 namespace {
@@ -108,7 +109,7 @@ void AttBearer::on_peer_request(byte_span pdu) {
   }
   request_outstanding_ = true;
   const std::uint64_t seq = ++request_seq_;
-  arm(request_timer_, opts_.transaction_timeout, asio::error::timed_out);
+  arm(request_timer_, opts_.transaction_timeout, timeout_error());
   std::weak_ptr<AttBearer> weak = weak_from_this();
   server_->handle(pdu, state_, [weak, seq, op](Response rsp) {
     auto self = weak.lock();
@@ -217,7 +218,7 @@ void AttBearer::send_indication(std::uint16_t handle, bytes value, Completion do
 void AttBearer::next_indication() {
   if (closed_ || indicating_ || indications_.empty()) return;
   indicating_ = true;
-  arm(indication_timer_, opts_.transaction_timeout, asio::error::timed_out);
+  arm(indication_timer_, opts_.transaction_timeout, timeout_error());
   enqueue({indications_.front().pdu});
 }
 
@@ -233,7 +234,7 @@ void AttBearer::request(bytes pdu, ResponseHandler done) {
 void AttBearer::next_request() {
   if (closed_ || awaiting_ || own_requests_.empty()) return;
   awaiting_ = true;
-  arm(response_timer_, opts_.transaction_timeout, asio::error::timed_out);
+  arm(response_timer_, opts_.transaction_timeout, timeout_error());
   enqueue({own_requests_.front().pdu});
 }
 
@@ -265,7 +266,7 @@ void AttBearer::raise_security(SecurityLevel level, Completion done) {
     return;
   }
   if (!state_.security) {
-    if (done) done(std::make_error_code(std::errc::not_supported));
+    if (done) done(errno_code(ENOTSUP));
     return;
   }
   if (state_.level() >= level) {
@@ -283,7 +284,7 @@ void AttBearer::start_raise(SecurityLevel level, Completion done) {
   raising_ = true;
   ++stats_.security_raises;
   if (done) raise_waiters_.push_back(std::move(done));
-  arm(security_timer_, opts_.security_timeout, asio::error::timed_out);
+  arm(security_timer_, opts_.security_timeout, timeout_error());
   std::weak_ptr<AttBearer> weak = weak_from_this();
   state_.security->raise(socket_, level, [weak, level](std::error_code ec) {
     auto self = weak.lock();
@@ -308,7 +309,7 @@ void AttBearer::start_raise(SecurityLevel level, Completion done) {
 void AttBearer::security_failed(std::error_code why) {
   if (closed_ || !raising_) return;
   ++stats_.security_failures;
-  end(why ? why : std::make_error_code(std::errc::permission_denied));
+  end(why ? why : errno_code(EACCES));
 }
 
 void AttBearer::close() { end(asio::error::operation_aborted); }
@@ -327,7 +328,7 @@ void AttBearer::end(std::error_code why) {
   if (started_ && server_) server_->disconnect(state_);
   state_.alive.reset();  // pending handler continuations become no-ops
   // Never call user code while iterating a live container.
-  const std::error_code fail = why == asio::error::timed_out ? why : std::error_code(asio::error::operation_aborted);
+  const std::error_code fail = why == timeout_error() ? why : std::error_code(asio::error::operation_aborted);
   auto indications = std::move(indications_);
   indications_.clear();
   auto requests = std::move(own_requests_);

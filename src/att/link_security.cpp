@@ -3,6 +3,8 @@
 #include <asio/error.hpp>
 #include <asio/post.hpp>
 
+#include "protocol/sys_error.hpp"
+
 namespace bcms::att {
 
 SecurityLevel SocketLinkSecurity::level() const {
@@ -23,7 +25,7 @@ void SocketLinkSecurity::raise(l2cap::Socket& socket, SecurityLevel wanted, Done
   // The kernel holds the channel in BT_CONFIG (not writable) until the
   // link is encrypted; writable again means the level changed.
   socket.async_wait(asio::socket_base::wait_write, [this, wanted, done = std::move(done)](std::error_code ec) {
-    if (!ec && level() < wanted) ec = std::make_error_code(std::errc::permission_denied);
+    if (!ec && level() < wanted) ec = errno_code(EACCES);
     done(ec);
   });
 }
@@ -39,7 +41,7 @@ void StaticLinkSecurity::raise(l2cap::Socket& socket, SecurityLevel wanted, Done
       return;
     case OnRaise::refuse:
       asio::post(socket.get_executor(),
-                 [done = std::move(done)] { done(std::make_error_code(std::errc::permission_denied)); });
+                 [done = std::move(done)] { done(errno_code(EACCES)); });
       return;
     case OnRaise::hold:
       held_ = std::move(done);

@@ -35,7 +35,7 @@ using ConnectHandler = std::function<void(std::error_code, Socket)>;
 /// Opens a socket bound to `local`, sets le_flowctl and `receive_mtu`, and
 /// connects to `remote` (its psm); `done` runs once, from the loop, with
 /// the connected socket, or the error (of a socket option, the connect
-/// error, asio::error::timed_out).
+/// error, bcms::timeout_error()).
 void connect_coc(asio::io_context& io, const Endpoint& local, const Endpoint& remote, std::uint16_t receive_mtu,
                  std::chrono::steady_clock::duration timeout, ConnectHandler done);
 

@@ -4,8 +4,9 @@
 #include <unistd.h>
 
 #include <asio/steady_timer.hpp>
-#include <cerrno>
 #include <memory>
+
+#include "protocol/sys_error.hpp"
 
 namespace bcms::l2cap {
 namespace {
@@ -19,35 +20,33 @@ template <class T>
 expected<T> get_opt(int fd, int name) {
   T v{};
   socklen_t len = sizeof(v);
-  if (::getsockopt(fd, sol_bluetooth, name, &v, &len) != 0) return unexpected(last_error());
+  if (::getsockopt(fd, sol_bluetooth, name, &v, &len) != 0) return unexpected(errno_code());
   return v;
 }
 
 template <class T>
 std::error_code set_opt(int fd, int name, const T& v) {
-  if (::setsockopt(fd, sol_bluetooth, name, &v, sizeof(v)) != 0) return last_error();
+  if (::setsockopt(fd, sol_bluetooth, name, &v, sizeof(v)) != 0) return errno_code();
   return {};
 }
 
 expected<Endpoint> name_of(int fd, int (*fn)(int, sockaddr*, socklen_t*)) {
   sockaddr_storage ss{};
   socklen_t len = sizeof(ss);
-  if (fn(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return unexpected(last_error());
+  if (fn(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return unexpected(errno_code());
   Endpoint e;
-  if (!decode_sockaddr(&ss, len, e)) return unexpected(std::make_error_code(std::errc::address_family_not_supported));
+  if (!decode_sockaddr(&ss, len, e)) return unexpected(errno_code(EAFNOSUPPORT));
   return e;
 }
 
 }  // namespace
 
-std::error_code last_error() noexcept { return {errno, std::system_category()}; }
-
 expected<Socket> open_bound(asio::io_context& io, const Endpoint& local) {
   const int fd = ::socket(af_bluetooth, SOCK_SEQPACKET | SOCK_CLOEXEC, btproto_l2cap);
-  if (fd < 0) return unexpected(last_error());
+  if (fd < 0) return unexpected(errno_code());
   const SockaddrL2 sa = encode_sockaddr(local);
   if (::bind(fd, reinterpret_cast<const sockaddr*>(sa.data()), sa.size()) != 0) {
-    const std::error_code ec = last_error();
+    const std::error_code ec = errno_code();
     ::close(fd);
     return unexpected(ec);
   }
@@ -80,7 +79,7 @@ void async_connect(Socket& socket, const Endpoint& remote, std::chrono::steady_c
   });
   socket.async_connect(ep, [st](std::error_code ec) {
     st->timer.cancel();
-    if (st->timed_out) ec = asio::error::timed_out;
+    if (st->timed_out) ec = timeout_error();
     if (auto d = std::move(st->done)) d(ec);
   });
 }

@@ -26,9 +26,6 @@ namespace bcms::l2cap {
 using Socket = asio::generic::seq_packet_protocol::socket;
 using Protocol = asio::generic::seq_packet_protocol;
 
-/// errno of the last failed call as an error_code (system category).
-std::error_code last_error() noexcept;
-
 /// socket(AF_BLUETOOTH, SOCK_SEQPACKET, BTPROTO_L2CAP), bound to `local`
 /// (its address may be all-zero: any controller).  To connect to the ATT
 /// fixed channel, bind with cid = att_cid: the kernel decides fixed
@@ -38,7 +35,7 @@ std::error_code last_error() noexcept;
 expected<Socket> open_bound(asio::io_context& io, const Endpoint& local);
 
 /// Connects `socket` (from open_bound) to `remote`; `done` runs once, with
-/// {} when connected, asio::error::timed_out after `timeout`, or the
+/// {} when connected, timeout_error() after `timeout`, or the
 /// connect error (ECONNREFUSED: no listener on that PSM, EHOSTDOWN, ...).
 /// Closing the socket meanwhile completes with operation_aborted.
 void async_connect(Socket& socket, const Endpoint& remote, std::chrono::steady_clock::duration timeout,

@@ -17,6 +17,7 @@
 #include "protocol/mgmt/frame.hpp"
 #include "protocol/mgmt_tables/names.hpp"
 #include "protocol/mgmt/status.hpp"
+#include "protocol/sys_error.hpp"
 
 namespace bcms::mgmt {
 
@@ -80,7 +81,7 @@ struct MgmtChannel::State : std::enable_shared_from_this<MgmtChannel::State> {
     c.timer->expires_after(timeout.count() ? timeout : default_timeout);
     c.timer->async_wait([w = weak_from_this(), id](std::error_code ec) {
       if (ec) return;  // cancelled: the command completed
-      if (auto s = w.lock()) s->expire(id, std::make_error_code(std::errc::timed_out));
+      if (auto s = w.lock()) s->expire(id, timeout_error());
     });
     commands.emplace(id, std::move(c));
     if (closed) {
@@ -289,7 +290,7 @@ struct MgmtChannel::State : std::enable_shared_from_this<MgmtChannel::State> {
     if (frame->code == code_of(EventCode::IndexRemoved)) {
       const std::uint16_t idx = frame->index;
       fail_where([](const Command& c, std::uint16_t i) { return c.index == i; }, idx,
-                 std::make_error_code(std::errc::no_such_device));
+                 errno_code(ENODEV));
     }
     // The frame's params view the rx buffer, which is not reused until the
     // next read is started after this returns.

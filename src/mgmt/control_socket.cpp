@@ -3,8 +3,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdint>
+
+#include "protocol/sys_error.hpp"
 
 namespace bcms::mgmt {
 namespace {
@@ -25,15 +26,15 @@ struct sockaddr_hci {
 
 expected<MgmtChannel::socket_type> open_control_socket(const asio::any_io_executor& ex) {
   const int fd = ::socket(kAfBluetooth, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, kBtprotoHci);
-  if (fd < 0) return unexpected(std::error_code(errno, std::generic_category()));
+  if (fd < 0) return unexpected(errno_code());
   sockaddr_hci addr{};
   addr.hci_family = kAfBluetooth;
   addr.hci_dev = kHciDevNone;
   addr.hci_channel = kHciChannelControl;
   if (::bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) < 0) {
-    const int e = errno;
+    const std::error_code ec = errno_code();
     ::close(fd);
-    return unexpected(std::error_code(e, std::generic_category()));
+    return unexpected(ec);
   }
   MgmtChannel::socket_type sock(ex);
   std::error_code ec;

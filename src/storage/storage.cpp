@@ -9,6 +9,7 @@
 
 #include <cerrno>
 
+#include "protocol/sys_error.hpp"
 #include "src/storage/rows.hpp"
 #include "src/storage/schema.hpp"
 
@@ -16,8 +17,6 @@ namespace bcms::storage {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::error_code last_errno() noexcept { return {errno, std::system_category()}; }
 
 // Restores the previous umask when the open is over.
 class UmaskGuard {
@@ -36,11 +35,11 @@ class UmaskGuard {
 std::error_code prepare_directory(const fs::path& dir, std::string& detail) {
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0) {
-    if (errno != ENOENT) return last_errno();
+    if (errno != ENOENT) return errno_code();
     std::error_code ec;
     fs::create_directories(dir, ec);  // under umask 077: 0700
     if (ec) return ec;
-    if (::chmod(dir.c_str(), 0700) != 0) return last_errno();
+    if (::chmod(dir.c_str(), 0700) != 0) return errno_code();
     return {};
   }
   if (!S_ISDIR(st.st_mode)) {
@@ -63,17 +62,17 @@ std::error_code prepare_file(const fs::path& file, std::string& detail) {
       detail = file.string() + " is a symbolic link";
       return errc::bad_path;
     }
-    return last_errno();
+    return errno_code();
   }
   std::error_code ec;
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
-    ec = last_errno();
+    ec = errno_code();
   } else if (!S_ISREG(st.st_mode)) {
     detail = file.string() + " is not a regular file";
     ec = errc::bad_path;
   } else if ((st.st_mode & 077) && ::fchmod(fd, 0600) != 0) {
-    ec = last_errno();
+    ec = errno_code();
   }
   ::close(fd);
   return ec;

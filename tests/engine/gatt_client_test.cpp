@@ -10,6 +10,7 @@
 #include <asio/detached.hpp>
 
 #include "protocol/codec_error.hpp"
+#include "protocol/sys_error.hpp"
 #include "src/att/gatt_client.hpp"
 #include "tests/engine/gatt_fixture.hpp"
 
@@ -311,7 +312,7 @@ TEST_CASE("a peer that answers with the wrong opcode: the transaction times out 
   s.answer = [](const bytes&) -> std::vector<bytes> { return {B({0x13})}; };  // Write Response to a Read
   auto r = s.go(s.client->read(0x03));
   REQUIRE_FALSE(r);
-  CHECK(r.error() == asio::error::timed_out);
+  CHECK(r.error() == bcms::timeout_error());
   CHECK(s.bearer->stats().unexpected_responses == 1);
   CHECK_FALSE(s.bearer->usable());
 }

@@ -7,6 +7,7 @@
 
 #include <initializer_list>
 
+#include "protocol/sys_error.hpp"
 #include "tests/engine/gatt_fixture.hpp"
 
 namespace doctest {
@@ -340,7 +341,7 @@ TEST_CASE("Vol 3 Part F 3.3.3: indication not confirmed in time ends the bearer"
   CHECK(rig.receive() == B({0x1D, 0x08, 0x00, 0x01, 0x00}));
   CHECK(rig.peer_sees_eof());
   CHECK(called);
-  CHECK(result == asio::error::timed_out);
+  CHECK(result == bcms::timeout_error());
   CHECK_FALSE(rig.bearer->usable());
   CHECK(rig.bearer->send_notification(0x18, B({1})) == asio::error::not_connected);
 }

@@ -6,6 +6,7 @@
 
 #include <thread>
 
+#include "protocol/sys_error.hpp"
 #include "tests/engine/fake_kernel.hpp"
 
 using namespace bcms;
@@ -134,5 +135,5 @@ TEST_CASE("MgmtSync::send times out cleanly when the kernel never answers") {
   SyncFixture f;
   auto r = f.sync->send(0x0001, kNonController, {}, std::chrono::milliseconds(30));
   REQUIRE_FALSE(r);
-  CHECK(r.error() == std::errc::timed_out);
+  CHECK(r.error() == timeout_error());
 }

@@ -63,8 +63,3 @@ TEST_CASE("RFC 8259 7: JSON string escaping") {
   CHECK(json("a\xff" "b") == "\"a\xef\xbf\xbd" "b\"");             // invalid -> U+FFFD
   CHECK(json("\xf0\x9f\x98") == "\"\xef\xbf\xbd\"");  // one replacement per ill-formed sequence
 }
-
-TEST_CASE("hex is lower case without separators") {
-  CHECK(hex(bytes{}).empty());
-  CHECK(hex(bytes{0x00, 0x0f, 0xa0, 0xff}) == "000fa0ff");
-}
