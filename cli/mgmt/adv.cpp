@@ -43,9 +43,11 @@ int add_adv(Ctx& ctx, const AdvOpts& o) {
   AddAdvertising cmd;
   cmd.instance = static_cast<std::uint8_t>(o.instance);
   // Flags bits: mgmt-api.txt "Add Advertising Command".
-  cmd.flags = (o.connectable ? 1u << 0 : 0) | (o.general ? 1u << 1 : 0) | (o.limited ? 1u << 2 : 0) |
-              (o.managed ? 1u << 3 : 0) | (o.kernel_tx ? 1u << 4 : 0) | (o.kernel_appearance ? 1u << 5 : 0) |
-              (o.kernel_name ? 1u << 6 : 0);
+  namespace f = mgmt::adv_flag;  // Add Advertising Flags, generated from mgmt-api.txt
+  cmd.flags = (o.connectable ? f::connectable : 0) | (o.general ? f::general_discoverable : 0) |
+              (o.limited ? f::limited_discoverable : 0) | (o.managed ? f::managed_flags : 0) |
+              (o.kernel_tx ? f::tx_power : 0) | (o.kernel_appearance ? f::scan_rsp_appearance : 0) |
+              (o.kernel_name ? f::scan_rsp_local_name : 0);
   cmd.timeout = static_cast<std::uint16_t>(o.timeout);
   cmd.duration = static_cast<std::uint16_t>(o.duration);
 
