@@ -190,7 +190,7 @@ void BondManager::flush() {
     for (auto [h, v] : r.cccds) c.cccds.push_back({h, v});
     rows.push_back(std::move(c));
   }
-  if (!check(store_.store_gatt_clients(local_, rows), "GATT client records")) return;  // kept dirty: retried
+  if (!check(store_.store_gatt_clients(local_, rows), "GATT client records")) return;  // kept dirty: written with the next save, or by stop()
   ++stats_.client_commits;
   stats_.client_records += rows.size();
   dirty_.clear();

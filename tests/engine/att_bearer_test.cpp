@@ -121,6 +121,20 @@ TEST_CASE("a raise that never completes ends the bearer after the security timeo
   CHECK_FALSE(rig.bearer->usable());
 }
 
+TEST_CASE("raise_security on request: completes when raised, at once when the level is already there") {
+  Rig rig;
+  std::vector<std::error_code> done;
+  rig.bearer->raise_security(SecurityLevel::medium, [&](std::error_code ec) { done.push_back(ec); });
+  rig.spin(std::chrono::milliseconds(10));
+  REQUIRE(done.size() == 1);
+  CHECK_FALSE(done[0]);
+  CHECK(rig.security.requests == std::vector<SecurityLevel>{SecurityLevel::medium});
+  rig.bearer->raise_security(SecurityLevel::medium, [&](std::error_code ec) { done.push_back(ec); });
+  REQUIRE(done.size() == 2);  // no second request: the link has it
+  CHECK_FALSE(done[1]);
+  CHECK(rig.security.requests.size() == 1);
+}
+
 TEST_CASE("a raise refused at once (level already there) holds nothing") {
   Rig rig;
   rig.security.on_raise = StaticLinkSecurity::OnRaise::refuse;

@@ -208,7 +208,6 @@ TEST_CASE("TP/GAN/CL/BV-01-C: notifications after subscribing") {
   REQUIRE(sub);
   CHECK(p.server.subscription(p.server_bearer->state(), 0x10) == cccd_notify);
   CHECK_FALSE(p.server_bearer->send_notification(0x10, B({0x00, 0x48})));
-  run(p.io, [&]() -> asio::awaitable<int> { co_return 0; }());
   for (int i = 0; i < 20 && got.empty(); ++i) {
     p.io.poll();
     p.io.restart();
