@@ -3,12 +3,14 @@
 // measuring throughput against BlueZ's l2test.
 //
 //   bcms-l2cap listen --psm P [--mtu N] [--channels K] [--receive FILE]
-//                     [--count N] [--l2test]
+//                     [--count N] [--l2test] [--echo]
 //   bcms-l2cap connect ADDR --type le_public|le_random --psm P [--mtu N]
 //                     [--channels K] [--send FILE | --bytes N] [--l2test]
 //
 // listen accepts K channels (default 1) and receives on each until the
 // peer closes or --count octets arrived (then it closes the channel).
+// --echo sends every SDU back as it arrives (the raw L2CAP round trip that
+// tests/bench/vm/central_bench.cpp compares ATT reads with).
 // connect opens K channels to ADDR (one LE link: the kernel reuses it) and
 // sends on each: FILE, or N generated octets (channel i's pattern depends
 // on i, so crossed streams show), in SDUs of the peer's MTU; then it waits
@@ -72,6 +74,7 @@ struct Config {
   std::string file;          // --send / --receive
   std::uint64_t count = 0;   // listen --count, connect --bytes
   bool l2test = false;
+  bool echo = false;         // listen: every SDU sent back
   double linger = 10;        // connect: seconds to wait for the peer to close
   double timeout = 20;       // connect timeout, seconds
   std::size_t queue = 16 * 1024;
@@ -145,6 +148,7 @@ class Transfer : public std::enable_shared_from_this<Transfer> {
     if (ec) ++truncated_;
     if (out_.is_open()) out_.write(reinterpret_cast<const char*>(sdu.data()), static_cast<std::streamsize>(sdu.size()));
     if (cfg_.l2test) check_l2test_frame(sdu);
+    if (cfg_.echo && !ec) ch_->send_when_room(bytes(sdu.begin(), sdu.end()), [](std::error_code) {});
     if (cfg_.count && bytes_ >= cfg_.count) ch_->close();  // all there: our close is the peer's EOF
   }
 
@@ -396,6 +400,7 @@ int main(int argc, char** argv) {
   common(listen);
   listen->add_option("--receive", r.cfg.file, "write what arrives to FILE (FILE.I for several channels)");
   listen->add_option("--count", r.cfg.count, "close each channel after N octets");
+  listen->add_flag("--echo", r.cfg.echo, "send every SDU back");
   auto* connect = app.add_subcommand("connect", "open channels and send");
   common(connect);
   connect->add_option("addr", addr, "peer address")->required();
