@@ -1,6 +1,10 @@
 #include "src/l2cap/channel.hpp"
 
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <linux/sockios.h>
+
+#include "protocol/sys_error.hpp"
 
 #include <algorithm>
 #include <utility>
@@ -32,7 +36,7 @@ Channel::~Channel() {
 // ------------------------------------------------------------------ sending
 
 std::error_code Channel::check(const bytes& sdu) {
-  if (closed_) return asio::error::not_connected;
+  if (closed_ || closing_) return asio::error::not_connected;
   if (sdu.empty()) return errc::empty_sdu;
   if (sdu.size() > send_mtu_) {
     ++stats_.refused_too_long;
@@ -174,6 +178,62 @@ void Channel::read_next() {
 // ---------------------------------------------------------------------- end
 
 void Channel::close() { end(asio::error::operation_aborted); }
+
+expected<std::size_t> Channel::kernel_unsent() const {
+  const int fd = const_cast<Socket&>(socket_).native_handle();
+  int domain = 0;
+  socklen_t len = sizeof domain;
+  if (::getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) != 0) return unexpected(errno_code());
+  int outq = 0;
+  if (::ioctl(fd, SIOCOUTQ, &outq) != 0) return unexpected(errno_code());
+  if (domain != AF_BLUETOOTH) return static_cast<std::size_t>(std::max(outq, 0));
+  int sndbuf = 0;
+  len = sizeof sndbuf;
+  if (::getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, &len) != 0) return unexpected(errno_code());
+  return static_cast<std::size_t>(std::max(sndbuf - outq, 0));
+}
+
+void Channel::close_when_sent(std::chrono::steady_clock::duration timeout, Completion done) {
+  if (closed_) {
+    asio::post(socket_.get_executor(), [done = std::move(done)] {
+      if (done) done(asio::error::not_connected);
+    });
+    return;
+  }
+  closing_ = true;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  on_drained([self = shared_from_this(), deadline, done = std::move(done)](std::error_code ec) mutable {
+    if (ec) {
+      if (done) done(ec);
+      return;
+    }
+    self->poll_kernel_queue(deadline, std::move(done));
+  });
+}
+
+void Channel::poll_kernel_queue(std::chrono::steady_clock::time_point deadline, Completion done) {
+  if (closed_) {
+    if (done) done(end_reason_ ? end_reason_ : std::error_code(asio::error::not_connected));
+    return;
+  }
+  const auto unsent = kernel_unsent();
+  if (!unsent || *unsent == 0) {
+    close();
+    if (done) done(unsent ? std::error_code{} : unsent.error());
+    return;
+  }
+  if (std::chrono::steady_clock::now() >= deadline) {
+    stats_.closed_unsent_bytes = *unsent;
+    close();
+    if (done) done(timeout_error());
+    return;
+  }
+  if (!poll_) poll_ = std::make_unique<asio::steady_timer>(socket_.get_executor());
+  poll_->expires_after(std::chrono::milliseconds(5));
+  poll_->async_wait([self = shared_from_this(), deadline, done = std::move(done)](std::error_code) mutable {
+    self->poll_kernel_queue(deadline, std::move(done));
+  });
+}
 
 void Channel::end(std::error_code why) {
   if (closed_) return;

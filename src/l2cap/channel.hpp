@@ -28,6 +28,15 @@
 //    handler as it arrives) or one SDU at a time (async_receive, e.g. with
 //    asio::use_awaitable).  Not reading is receive back-pressure: the
 //    kernel stops giving the peer credits.
+//  * Closing: close() ends at once (what is queued is not sent).
+//    close_when_sent() first waits for our queue to drain and then for the
+//    kernel's: an SDU handed to the kernel may still wait there for
+//    credits, and closing the socket would drop it (l2cap_chan_close
+//    purges the channel's tx queue).  The kernel's part is read from the
+//    socket: for AF_BLUETOOTH, TIOCOUTQ is the free space of the send
+//    buffer (bt_sock_ioctl: sk_sndbuf - sk_wmem_alloc; skbs stay charged
+//    until the HCI driver took them), so SO_SNDBUF - TIOCOUTQ octets are
+//    unsent; for AF_UNIX (tests), SIOCOUTQ is the unsent octets itself.
 //  * The end (peer closed: eof; a socket error; close(): operation_aborted)
 //    is reported once to on_closed(); operations pending at that moment
 //    complete with the same reason, later ones with not_connected.
@@ -40,6 +49,8 @@
 #include <asio/associated_executor.hpp>
 #include <asio/async_result.hpp>
 #include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -66,6 +77,7 @@ struct ChannelStats {
   std::uint64_t refused_full = 0;     // send() with the queue full
   std::uint64_t waited_for_room = 0;  // async_send that had to wait
   std::size_t queued_high_water = 0;  // most bytes queued at once
+  std::size_t closed_unsent_bytes = 0;  // close_when_sent timed out with these in the kernel
 };
 
 class Channel : public std::enable_shared_from_this<Channel> {
@@ -155,6 +167,15 @@ class Channel : public std::enable_shared_from_this<Channel> {
   /// Ends the channel (idempotent): closes the socket; what is still queued
   /// is not sent.
   void close();
+  /// Refuses new SDUs (not_connected), waits until everything queued was
+  /// handed to the kernel AND the kernel sent it (its queue is empty: the
+  /// peer gave the credits), then closes.  `done`: {} when nothing was
+  /// left, bcms::timeout_error() when `timeout` passed first (the rest is
+  /// dropped, counted in stats().closed_unsent_bytes), or the end's reason
+  /// when the channel ended meanwhile.
+  void close_when_sent(std::chrono::steady_clock::duration timeout, Completion done);
+  /// Octets the kernel holds for this socket, not yet sent (see above).
+  [[nodiscard]] expected<std::size_t> kernel_unsent() const;
 
  private:
   Channel(Socket socket, std::uint16_t send_mtu, std::uint16_t receive_mtu, std::size_t max_queued);
@@ -165,6 +186,7 @@ class Channel : public std::enable_shared_from_this<Channel> {
   void send_next();
   void read_next();
   void end(std::error_code why);
+  void poll_kernel_queue(std::chrono::steady_clock::time_point deadline, Completion done);
 
   struct Outgoing {
     bytes sdu;
@@ -185,6 +207,8 @@ class Channel : public std::enable_shared_from_this<Channel> {
   bool sending_ = false;
   bool reading_ = false;
   bool closed_ = false;
+  bool closing_ = false;           // close_when_sent(): no new SDUs
+  std::unique_ptr<asio::steady_timer> poll_;  // close_when_sent()'s kernel-queue poll
   std::error_code end_reason_;
   SduHandler on_sdu_;              // start(): continuous
   SduHandler pending_receive_;     // receive_one(): one SDU

@@ -17,6 +17,7 @@
 #include <cerrno>
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "src/l2cap/channel.hpp"
@@ -378,6 +379,64 @@ TEST_CASE("close() fails what is pending with operation_aborted and reports it o
   CHECK(closed_ec == asio::error::operation_aborted);
   CHECK(recv_ec == asio::error::operation_aborted);
   CHECK(send_ec == asio::error::operation_aborted);
+}
+
+TEST_CASE("close_when_sent: the SDUs the kernel still holds reach the peer before the close; new ones are refused") {
+  Pair p;
+  shrink_sndbuf(p.fd[0]);
+  auto a = p.channel(0, 1000, 1000, 64 * 1024);
+  const int raw = p.fd[1];
+  for (std::uint32_t i = 0; i < 10; ++i) CHECK_FALSE(a->send(sdu(i, 1000)));
+  p.spin(20ms);  // the kernel took some: the socket buffer is full, the rest waits in our queue
+  std::optional<std::error_code> done;
+  a->close_when_sent(5s, [&](std::error_code e) { done = e; });
+  CHECK(a->send(sdu(99, 10)) == asio::error::not_connected);
+  p.spin(50ms);
+  CHECK_FALSE(done);  // the peer has not read: the kernel still holds SDUs
+  CHECK(a->usable());
+  // The peer reads slowly; every SDU arrives, in order, then EOF.
+  std::vector<bytes> got;
+  bool eof = false;
+  while (!eof && got.size() < 20) {
+    p.spin(5ms);
+    bytes b(2000);
+    const ssize_t n = ::recv(raw, b.data(), b.size(), MSG_DONTWAIT);
+    if (n > 0) got.emplace_back(b.begin(), b.begin() + n);
+    if (n == 0) eof = true;
+    if (n < 0 && done) eof = ::recv(raw, b.data(), b.size(), MSG_DONTWAIT) == 0;
+  }
+  REQUIRE(got.size() == 10);
+  for (std::uint32_t i = 0; i < 10; ++i) CHECK(got[i] == sdu(i, 1000));
+  CHECK(p.run_until([&] { return done.has_value(); }));
+  CHECK(*done == std::error_code{});
+  CHECK_FALSE(a->usable());
+  CHECK(a->stats().closed_unsent_bytes == 0);
+}
+
+TEST_CASE("close_when_sent gives up after its timeout when the peer never reads, and counts what it dropped") {
+  Pair p;
+  shrink_sndbuf(p.fd[0]);
+  auto a = p.channel(0, 1000, 1000);
+  for (std::uint32_t i = 0; i < 3; ++i) CHECK_FALSE(a->send(sdu(i, 1000)));
+  std::optional<std::error_code> done;
+  a->close_when_sent(60ms, [&](std::error_code e) { done = e; });
+  CHECK(p.run_until([&] { return done.has_value(); }));
+  CHECK(*done == std::errc::timed_out);
+  CHECK_FALSE(a->usable());
+  CHECK(a->stats().closed_unsent_bytes >= 1000);
+}
+
+TEST_CASE("close_when_sent on a channel whose peer is gone ends with the channel's reason") {
+  Pair p;
+  auto a = p.channel(0, 1000, 1000);
+  a->start([](std::error_code, byte_span) {});
+  ::close(p.fd[1]);
+  p.fd[1] = -1;
+  CHECK(p.run_until([&] { return !a->usable(); }));
+  std::optional<std::error_code> done;
+  a->close_when_sent(1s, [&](std::error_code e) { done = e; });
+  CHECK(p.run_until([&] { return done.has_value(); }));
+  CHECK(*done == asio::error::not_connected);
 }
 
 TEST_CASE("one receive at a time: a second receive, or one while start() reads, is refused") {
