@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "cli/mgmt/common.hpp"
+#include "protocol/hex.hpp"
 #include "protocol/att/uuid.hpp"
 
 namespace bcms::cli {
@@ -107,8 +108,7 @@ int discover(Ctx& ctx, const FindOpts& o, bool service) {
                     {"flags", df->flags},
                     {"ad", ad_json(df->eir_data)}});
     } else {
-      char flags[16];
-      std::snprintf(flags, sizeof flags, "0x%04x", df->flags);
+      const std::string flags = hex_int(df->flags, 2);  // as btmgmt: at least 4 digits
       std::cout << hci(ev->index) << " dev_found: " << df->address.to_string() << " type "
                 << addr_type_text(df->address_type) << " rssi " << int(df->rssi) << " flags " << flags << "\n";
       print_ad(df->eir_data, "\t");

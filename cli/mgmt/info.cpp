@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/mgmt/common.hpp"
+#include "protocol/hex.hpp"
 
 namespace bcms::cli {
 namespace {
@@ -67,9 +68,9 @@ int info(Ctx& ctx) {
       all.push_back(info_json(i, *r));
       continue;
     }
-    char cls[16];
-    std::snprintf(cls, sizeof cls, "0x%02x%02x%02x", r->class_of_device[2], r->class_of_device[1],
-                  r->class_of_device[0]);
+    const std::string cls = hex_int(static_cast<std::uint32_t>(r->class_of_device[2]) << 16 |
+                                        static_cast<std::uint32_t>(r->class_of_device[1]) << 8 | r->class_of_device[0],
+                                    3);
     std::cout << hci(i) << ":\tPrimary controller\n"
               << "\taddr " << r->address.to_string() << " version " << int(r->bluetooth_version) << " manufacturer "
               << r->manufacturer << " class " << cls << "\n"
@@ -136,10 +137,8 @@ std::string adv_flags_string(std::uint32_t flags) {
   std::uint32_t known = 0;
   for (const auto& n : adv_flag_names()) known |= 1u << n.value;
   std::string s = bit_words(adv_flag_names(), flags);
-  char hex[24];
-  std::snprintf(hex, sizeof hex, "(0x%08x)", flags);
   if (flags & ~known) s += "unknown ";
-  return s + hex;
+  return s + "(" + hex32(flags) + ")";
 }
 
 int advinfo(Ctx& ctx) {

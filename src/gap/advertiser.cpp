@@ -1,4 +1,5 @@
 #include "src/gap/advertiser.hpp"
+#include "protocol/hex.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -75,10 +76,9 @@ asio::awaitable<expected<void, AdvError>> Advertiser::add(const Advertisement& a
   }
   const std::uint32_t flags = mgmt_flags(adv);
   if (flags & ~features_->supported_flags) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, ": flags 0x%08x not in the supported 0x%08x", flags & ~features_->supported_flags,
-                  features_->supported_flags);
-    co_return unexpected(AdvError{make_error_code(errc::flags_not_supported), what + buf});
+    const std::string why = what + ": flags " + hex32(flags & ~features_->supported_flags) + " not in the supported " +
+                            hex32(features_->supported_flags);
+    co_return unexpected(AdvError{make_error_code(errc::flags_not_supported), why});
   }
   auto size = co_await call(ch_, GetAdvertisingSizeInformation{adv.instance, flags}, index_);
   if (!size) co_return unexpected(AdvError{size.error(), what + ": Get Advertising Size Information: " +
