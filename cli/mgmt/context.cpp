@@ -41,14 +41,19 @@ int Ctx::failed(std::string_view what, std::error_code ec) const {
   if (ec == make_error_code(mgmt::Status::InvalidIndex) && mgmt_) {
     // removed mid-command, or never there?  The Index Removed event the
     // kernel queues right after the reply tells.
-    mgmt_->run_for(std::chrono::milliseconds(100));
-    if (removed_.count(idx())) {
+    if (removed(idx())) {
       std::cerr << what << " failed: " << ec.message() << " (the controller was removed)\n";
       return kTimeout;
     }
   }
   std::cerr << what << " failed: " << ec.message() << "\n";
   return exit_code_for(ec);
+}
+
+bool Ctx::removed(std::uint16_t index) const {
+  if (!mgmt_) return false;
+  if (!removed_.count(index)) mgmt_->run_for(std::chrono::milliseconds(100));
+  return removed_.count(index) > 0;
 }
 
 int exit_code_for(std::error_code ec) {

@@ -61,6 +61,9 @@ class Ctx {
   /// Prints a failed command ("Set Powered failed: Busy (0x0a)") and returns
   /// the matching exit code.
   [[nodiscard]] int failed(std::string_view what, std::error_code ec) const;
+  /// True when controller `index` was removed since the socket opened
+  /// (waits briefly for an Index Removed the kernel queued).
+  [[nodiscard]] bool removed(std::uint16_t index) const;
   /// Prints a usage error and returns kUsage.
   [[nodiscard]] int usage(std::string_view message) const;
 

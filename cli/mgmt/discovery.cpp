@@ -116,6 +116,13 @@ int discover(Ctx& ctx, const FindOpts& o, bool service) {
     std::cout.flush();
   }
   signals.cancel();
+  if (!running && ctx.removed(ctx.idx())) {
+    // The kernel stops discovery (Discovering 0) as it unregisters the
+    // controller, then sends Index Removed: not a normal end.
+    if (ctx.json_output) ctx.emit(json{{"index", ctx.index}, {"event", "Index Removed"}, {"reports", found}});
+    std::cerr << "Discovery ended: the controller was removed (" << found << " device reports)\n";
+    return kTimeout;
+  }
   if (running) {  // ours to stop: timeout or interrupt
     StopDiscovery stop;
     stop.address_type = type;

@@ -18,11 +18,12 @@
 #     (hci_sock_bind without CAP_NET_ADMIN): reads work, and every change
 #     is refused with Permission Denied (0x14), exit 1, not 3.
 #   - Exit 4: --timeout passes while Pair Device waits for an absent
-#     device; and the controllers go away (btvirt killed) while pair
+#     device; and the controllers go away (btvirt killed) while pair (and find)
 #     waits: it ends at once with 4, not 1, although the kernel answers the
 #     pending Pair Device with Invalid Index (mgmt_index_removed) before
-#     Index Removed.  (find is not checked: the kernel stops the discovery
-#     first, Discovering 0, and find ends as if stopped, exit 0.)
+#     Index Removed.  find sees Discovering 0 first (the kernel stops the
+#     discovery as it unregisters the controller), then Index Removed:
+#     exit 4 as well, not a normal end.
 . /etc/bcms-vm-lib.sh
 
 # --- helpers (btmon_*: /etc/bcms-vm-lib.sh) -------------------------------
@@ -152,7 +153,9 @@ expect_eq "pair --timeout 1: exit status" 4 "$?"
 expect_grep '^Pair Device failed: Connection timed out$' /tmp/x.err "pair --timeout 1: timed out"
 check "the kernel's pending pairing cancelled" mgmt 1 cancelpair -t 1 00:11:22:33:44:66
 
-step "exit 4: the controllers go away (btvirt killed) while pair waits"
+step "exit 4: the controllers go away (btvirt killed) while pair waits and find scans"
+bg_start rfind sh -c 'bcms-mgmt --index 0 --timeout 60 find -l; echo "exit $?"'
+wait_grep 10 '^Discovery started' /tmp/rfind.log || fail "find on hci0 did not start"
 bg_start rpair sh -c 'bcms-mgmt --index 1 pair 00:11:22:33:44:77; echo "exit $?"'
 # the kernel has the Pair Device once it puts the address on the accept list
 wait_grep 10 '^ +Address: 00:11:22:33:44:77' /tmp/btmon.log || fail "the kernel did not start connecting to 00:11:22:33:44:77"
@@ -164,6 +167,11 @@ cat /tmp/rpair.log
 expect_grep '^Pair Device failed: Invalid Index \(0x11\) \(the controller was removed\)$' /tmp/rpair.log "pair: the controller's removal by name"
 expect_grep '^exit 4$' /tmp/rpair.log "pair: exit status 4"
 bg_stop rpair
+wait_grep 10 '^exit ' /tmp/rfind.log || fail "find did not end when its controller went away"
+cat /tmp/rfind.log
+expect_grep '^Discovery ended: the controller was removed' /tmp/rfind.log "find: the controller's removal said"
+expect_grep '^exit 4$' /tmp/rfind.log "find: exit status 4 (not a normal end)"
+bg_stop rfind
 
 step "btmon: the kernel gave bcms-mgmt exactly the statuses it printed"
 btmon_stop
