@@ -57,10 +57,6 @@
 
 namespace bcms::att {
 
-inline constexpr std::uint16_t service_changed_uuid = 0x2A05;
-inline constexpr std::uint16_t client_features_uuid = 0x2B29;
-inline constexpr std::uint8_t client_feature_robust_caching = 0x01;  // Part G 7.2, bit 0
-
 /// What discovery found on a peer (Part G 4.4-4.7).
 struct RemoteDatabase {
   std::optional<DbHash> hash;  // 0x2B2A value as read, when the peer has one
