@@ -175,12 +175,13 @@ asio::awaitable<expected<RemoteDatabase>> discover_all(GattClient& client) {
   co_return db;
 }
 
-/// The Database Hash (Part G 7.3) read by type; nullopt when the peer has
-/// none.  An error other than Attribute Not Found: `unusable` is set (do
-/// not trust a cache for this peer now), except the ones the caller must
-/// see (Database Out Of Sync, a bearer that ended).
-asio::awaitable<expected<std::optional<DbHash>>> read_hash(GattClient& client, const Peer& identity, bool& unusable) {
-  auto rsp = co_await client.read_by_type(0x0001, 0xFFFF, Uuid(database_hash_uuid));
+/// The Database Hash (Part G 7.3) read by type in [start, end]; nullopt
+/// when there is none.  An error other than Attribute Not Found: `unusable`
+/// is set (do not trust a cache for this peer now), except the ones the
+/// caller must see (Database Out Of Sync, a bearer that ended).
+asio::awaitable<expected<std::optional<DbHash>>> read_hash(GattClient& client, const Peer& identity,
+                                                           std::uint16_t start, std::uint16_t end, bool& unusable) {
+  auto rsp = co_await client.read_by_type(start, end, Uuid(database_hash_uuid));
   if (!rsp) {
     if (is(rsp.error(), att_errc::attribute_not_found)) co_return std::optional<DbHash>();
     if (rsp.error().category() != att_category() || is(rsp.error(), att_errc::database_out_of_sync))
@@ -215,11 +216,21 @@ std::optional<RemoteDatabase> load(DiscoveryCacheStore& store, const Peer& ident
 
 asio::awaitable<expected<RemoteDatabase>> resolve_once(GattClient& client, DiscoveryCacheStore* store,
                                                        const Peer& identity, ResolveStats& st) {
-  bool unusable = false;
-  auto hash = co_await read_hash(client, identity, unusable);
-  if (!hash) co_return unexpected(hash.error());
-
   std::optional<RemoteDatabase> db = store ? load(*store, identity, st) : std::nullopt;
+  bool unusable = false;
+  expected<std::optional<DbHash>> hash = std::optional<DbHash>();
+  if (const CharacteristicInfo* c = db ? db->find(Uuid(database_hash_uuid)) : nullptr) {
+    // Where the cached database has it: one request.  Not there (moved or
+    // gone) or refused: the whole range, as without a cache.
+    hash = co_await read_hash(client, identity, c->value_handle, c->value_handle, unusable);
+    if (!hash) co_return unexpected(hash.error());
+    unusable = false;
+  }
+  if (!*hash) {
+    hash = co_await read_hash(client, identity, 0x0001, 0xFFFF, unusable);
+    if (!hash) co_return unexpected(hash.error());
+  }
+
   if (db) {
     // With a hash: equal hashes. Without: Service Changed tells us of changes.
     const bool valid = !unusable && (*hash ? db->hash == *hash : !db->hash && db->find(Uuid(service_changed_uuid)));
@@ -263,16 +274,21 @@ asio::awaitable<expected<RemoteDatabase>> resolve_database(GattClient& client, D
   ResolveStats st;
   const std::uint64_t sent = client.bearer().stats().pdus_out;
   auto db = co_await resolve_once(client, store, identity, st);
-  if (!db && is(db.error(), att_errc::database_out_of_sync)) {
+  if (!db && drop_if_out_of_sync(db.error(), store, identity)) {
     // Part G 2.5.2.1: our handles may be stale; the next request is served.
-    spdlog::info("gatt cache: {}: Database Out Of Sync: rediscovering", identity.to_string());
-    if (store) store->drop_cache(identity);
     st.dropped = true;
     db = co_await resolve_once(client, store, identity, st);
   }
   st.requests = static_cast<int>(client.bearer().stats().pdus_out - sent);
   if (stats) *stats = st;
   co_return db;
+}
+
+bool drop_if_out_of_sync(const std::error_code& ec, DiscoveryCacheStore* store, const Peer& identity) {
+  if (!is(ec, att_errc::database_out_of_sync)) return false;
+  spdlog::info("gatt cache: {}: Database Out Of Sync: cache dropped", identity.to_string());
+  if (store) store->drop_cache(identity);
+  return true;
 }
 
 asio::awaitable<expected<GattClient::Subscription>> watch_service_changed(

@@ -19,7 +19,8 @@
 //  * resolve_database(), the rule for using a cached database:
 //      1. Read the Database Hash (0x2B2A) with Read Using Characteristic
 //         UUID (Part G 4.8.2; this also makes us change-aware at a
-//         robust-caching server, Part G 2.5.2.1).
+//         robust-caching server, Part G 2.5.2.1): at the handle the cached
+//         database gives (one request), else over the whole range.
 //      2. The peer has a hash: the cache is used when its stored hash is
 //         equal; otherwise the entry is dropped and discovery runs.
 //      3. The peer has no hash (Attribute Not Found): the cache is used only
@@ -32,8 +33,9 @@
 //         bit 0 (Robust Caching) so the server tells us about changes with
 //         Database Out Of Sync instead of letting us use stale handles.
 //    A request answered Database Out Of Sync (0x12) during these steps
-//    drops the entry and rediscovers (once).  Callers that get 0x12 later
-//    call store->drop_cache(identity) and resolve_database() again.
+//    drops the entry and rediscovers (once).  A request of the caller's
+//    answered 0x12 later: drop_if_out_of_sync(), then resolve_database()
+//    again (the hash read makes us change-aware; discovery follows).
 //  * watch_service_changed() subscribes to Service Changed indications;
 //    one drops the entry (and tells the caller the affected range).
 //  * `identity` is the peer's identity address: for a peer seen through a
@@ -104,6 +106,11 @@ struct ResolveStats {
 /// peer has it.  store == nullptr: always discovers, stores nothing.
 asio::awaitable<expected<RemoteDatabase>> resolve_database(GattClient& client, DiscoveryCacheStore* store,
                                                            const Peer& identity, ResolveStats* stats = nullptr);
+
+/// For a request that failed with `ec`: Database Out Of Sync (0x12, Part G
+/// 2.5.2.1) drops the identity's entry and returns true (run
+/// resolve_database() again before using any handle); otherwise false.
+bool drop_if_out_of_sync(const std::error_code& ec, DiscoveryCacheStore* store, const Peer& identity);
 
 /// Subscribes to Service Changed indications when `db` has the
 /// characteristic and its CCCD (an empty Subscription otherwise).  An

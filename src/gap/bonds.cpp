@@ -5,6 +5,7 @@
 #include <asio/post.hpp>
 
 #include "gen/mgmt_types.hpp"
+#include "src/gap/rpa.hpp"
 #include "src/mgmt/call.hpp"
 
 namespace bcms::gap {
@@ -38,6 +39,12 @@ void BondManager::refresh() {
   } else {
     ++stats_.storage_errors;
     spdlog::error("bonds: reading LTKs failed: {} ({})", ltks.error().message(), store_.last_error_detail());
+  }
+  if (auto irks = store_.irks(local_)) {
+    irks_ = std::move(*irks);
+  } else {
+    ++stats_.storage_errors;
+    spdlog::error("bonds: reading IRKs failed: {} ({})", irks.error().message(), store_.last_error_detail());
   }
 }
 
@@ -79,6 +86,13 @@ asio::awaitable<std::error_code> BondManager::load_into_kernel() {
 }
 
 bool BondManager::bonded(const Peer& peer) const { return bonded_.count(peer) != 0; }
+
+Peer BondManager::identity_of(const Peer& addr) const {
+  if (!is_resolvable_private(addr)) return addr;
+  for (const auto& k : irks_)
+    if (rpa_matches(k.value, addr)) return k.peer;
+  return addr;
+}
 
 std::vector<storage::Peer> BondManager::peers() const { return {bonded_.begin(), bonded_.end()}; }
 
@@ -122,8 +136,11 @@ void BondManager::on_irk(const NewIdentityResolvingKeyEvent& ev) {
     return;
   }
   const storage::Peer peer{ev.address, ev.address_type};
-  if (!check(store_.store_irk(local_, storage::IdentityResolvingKey{peer, ev.value}), "IRK")) return;
+  const storage::IdentityResolvingKey irk{peer, ev.value};
+  if (!check(store_.store_irk(local_, irk), "IRK")) return;
   ++stats_.irks_stored;
+  std::erase_if(irks_, [&](const auto& k) { return k.peer == peer; });
+  irks_.push_back(irk);
   stored(peer);
 }
 
@@ -143,7 +160,8 @@ void BondManager::on_unpair(const DeviceUnpairedEvent& ev) {
   dirty_.erase(peer);
   check(store_.remove_bond(local_, peer), "unpair");
   bonded_.erase(peer);
-  spdlog::info("hci{}: {} unpaired: keys and CCCDs removed", index_, peer.addr.to_string());
+  std::erase_if(irks_, [&](const auto& k) { return k.peer == peer; });
+  spdlog::info("hci{}: {} unpaired: keys, CCCDs and discovery cache removed", index_, peer.addr.to_string());
   if (on_unpaired_) on_unpaired_(peer);
 }
 
@@ -194,6 +212,27 @@ void BondManager::flush() {
   ++stats_.client_commits;
   stats_.client_records += rows.size();
   dirty_.clear();
+}
+
+// ------------------------------------------------------------ discovery cache
+
+std::optional<bytes> BondManager::load_cache(const Peer& identity) {
+  if (!bonded(identity)) return std::nullopt;
+  auto blob = store_.gatt_cache(local_, identity);
+  if (blob) return std::move(*blob);
+  ++stats_.storage_errors;
+  spdlog::error("bonds: reading the discovery cache of {} failed: {} ({})", identity.to_string(),
+                blob.error().message(), store_.last_error_detail());
+  return std::nullopt;
+}
+
+void BondManager::save_cache(const Peer& identity, byte_span blob) {
+  if (!bonded(identity)) return;  // Part G 2.5.2: valid across connections only with a bond
+  if (check(store_.store_gatt_cache(local_, identity, blob), "discovery cache")) ++stats_.caches_stored;
+}
+
+void BondManager::drop_cache(const Peer& identity) {
+  if (check(store_.remove_gatt_cache(local_, identity), "discovery cache removal")) ++stats_.caches_dropped;
 }
 
 }  // namespace bcms::gap
