@@ -95,7 +95,7 @@ class DiscoveryCacheStore {
 
 struct ResolveStats {
   bool cache_hit = false;
-  int requests = 0;            // ATT requests resolve_database() sent
+  int requests = 0;            // ATT PDUs sent meanwhile (requests; a confirmation counts too)
   bool dropped = false;        // a stored entry was dropped (mismatch, corrupt, out of sync)
   bool features_written = false;  // Client Supported Features written
 };
