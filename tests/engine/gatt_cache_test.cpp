@@ -86,6 +86,7 @@ struct Device final : ServerRole {
   GattServer server;
   std::map<std::uint8_t, int> received;
   std::vector<bytes> writes;  // Write Request PDUs
+  int out_of_sync = 0;        // the next N requests are answered Database Out Of Sync (injected)
   explicit Device(int version, Core core = Core::robust) : server((build(db, version, core), db)) {}
   void connect(ConnState& c) override { server.connect(c); }
   void disconnect(ConnState& c) override { server.disconnect(c); }
@@ -94,6 +95,11 @@ struct Device final : ServerRole {
     if (!pdu.empty()) {
       ++received[pdu[0]];
       if (pdu[0] == op_write_req) writes.emplace_back(pdu.begin(), pdu.end());
+      if (out_of_sync > 0 && r) {
+        --out_of_sync;  // Vol 3 Part F 3.4.1.1: Error Response, handle 0x0000
+        r(Response{bytes{0x01, pdu[0], 0x00, 0x00, static_cast<std::uint8_t>(att_errc::database_out_of_sync)}});
+        return;
+      }
     }
     server.handle(pdu, c, std::move(r));
   }
@@ -468,6 +474,31 @@ TEST_CASE("Vol 3 Part G 2.5.2.1: Database Out Of Sync drops the cache; resolving
   CHECK(v2.count(op_read_by_group_type) > 0);
   CHECK(has_service(*db, Uuid(0xFFE0)));
   CHECK(rig.cached(kId)->hash == v2.server.hash());
+}
+
+TEST_CASE("Database Out Of Sync during resolve_database: the entry is dropped and discovery runs, once") {
+  Rig rig;
+  Device dev(1);
+  rig.connect_and_resolve(dev);
+  REQUIRE(rig.cached(kId));
+  dev.out_of_sync = 1;  // the hash read at the cached handle
+  auto o = rig.connect_and_resolve(dev);
+  CHECK_FALSE(o.st.cache_hit);
+  CHECK(o.st.dropped);
+  CHECK(o.group_reads > 0);
+  CHECK(o.st.features_written);
+  REQUIRE(rig.cached(kId));
+  CHECK(rig.cached(kId)->hash == dev.server.hash());
+  // Out Of Sync again after the retry: the error is the caller's.
+  dev.out_of_sync = 2;
+  dev.received.clear();
+  Link l(rig.io, dev);
+  ResolveStats st;
+  auto r = rig.resolve(l, kId, st);
+  REQUIRE_FALSE(r);
+  CHECK(r.error() == make_error_code(att_errc::database_out_of_sync));
+  CHECK_FALSE(rig.cached(kId));
+  CHECK(dev.count(op_read_by_group_type) == 0);
 }
 
 TEST_CASE("Vol 3 Part H 2.2.2 / D.7: ah() and RPA resolution with the spec's sample data") {
