@@ -40,12 +40,6 @@ void BondManager::refresh() {
     ++stats_.storage_errors;
     spdlog::error("bonds: reading LTKs failed: {} ({})", ltks.error().message(), store_.last_error_detail());
   }
-  if (auto irks = store_.irks(local_)) {
-    irks_ = std::move(*irks);
-  } else {
-    ++stats_.storage_errors;
-    spdlog::error("bonds: reading IRKs failed: {} ({})", irks.error().message(), store_.last_error_detail());
-  }
 }
 
 bool BondManager::check(const expected<void>& r, const char* what) {
@@ -89,8 +83,14 @@ bool BondManager::bonded(const Peer& peer) const { return bonded_.count(peer) !=
 
 Peer BondManager::identity_of(const Peer& addr) const {
   if (!is_resolvable_private(addr)) return addr;
-  for (const auto& k : irks_)
-    if (rpa_matches(k.value, addr)) return k.peer;
+  // From storage, the one list of IRKs (a few rows, once per connection).
+  auto irks = store_.irks(local_);
+  if (!irks) {
+    spdlog::error("bonds: reading IRKs failed: {} ({})", irks.error().message(), store_.last_error_detail());
+    return addr;
+  }
+  for (const auto& k : *irks)
+    if (rpa_matches(k.value, addr.addr)) return k.peer;
   return addr;
 }
 
@@ -136,11 +136,8 @@ void BondManager::on_irk(const NewIdentityResolvingKeyEvent& ev) {
     return;
   }
   const storage::Peer peer{ev.address, ev.address_type};
-  const storage::IdentityResolvingKey irk{peer, ev.value};
-  if (!check(store_.store_irk(local_, irk), "IRK")) return;
+  if (!check(store_.store_irk(local_, storage::IdentityResolvingKey{peer, ev.value}), "IRK")) return;
   ++stats_.irks_stored;
-  std::erase_if(irks_, [&](const auto& k) { return k.peer == peer; });
-  irks_.push_back(irk);
   stored(peer);
 }
 
@@ -160,8 +157,7 @@ void BondManager::on_unpair(const DeviceUnpairedEvent& ev) {
   dirty_.erase(peer);
   check(store_.remove_bond(local_, peer), "unpair");
   bonded_.erase(peer);
-  std::erase_if(irks_, [&](const auto& k) { return k.peer == peer; });
-  spdlog::info("hci{}: {} unpaired: keys, CCCDs and discovery cache removed", index_, peer.addr.to_string());
+  spdlog::info("hci{}: {} unpaired: keys and CCCDs removed", index_, peer.addr.to_string());
   if (on_unpaired_) on_unpaired_(peer);
 }
 

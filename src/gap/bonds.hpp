@@ -129,7 +129,6 @@ class BondManager final : public att::ClientStore, public att::DiscoveryCacheSto
   storage::Storage& store_;
   Address local_;
   std::set<Peer> bonded_;
-  std::vector<storage::IdentityResolvingKey> irks_;  // stored IRKs, for identity_of()
   std::map<Peer, att::ClientRecord> dirty_;  // saved, not yet committed
   bool flush_posted_ = false;
   Stats stats_;

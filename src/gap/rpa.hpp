@@ -1,12 +1,17 @@
-// Resolvable private addresses (Core v5.4 Vol 6 Part B 1.3.2.2, Vol 3
-// Part H 2.2.2): an RPA is prand (24 bits, top two bits 0b01) || hash (24
-// bits) with hash = ah(IRK, prand) = e(IRK, 0^104 || prand) mod 2^24, e
-// being AES-128 (OpenSSL's libcrypto, never hand-written).  The spec
-// writes keys and blocks most significant octet first; IRKs as mgmt and
-// SMP carry them, and Address, are little-endian, so both are reversed
-// around AES (as the kernel's smp_ah() does).
+// Resolvable private addresses (Core v5.4 Vol 6 Part B 1.3.2.2/1.3.2.3;
+// the hash function ah, Vol 3 Part H 2.2.2).
+//
+//   RPA (48 bits, MSB first) = prand (24 bits, top two bits 0b01) || hash (24 bits)
+//   hash = ah(IRK, prand) = e(IRK, 0^104 || prand) mod 2^24
+//
+// e is AES-128 (FIPS-197) with the key and block most significant octet
+// first; mgmt and SMP carry IRKs and addresses least significant octet
+// first, so both are reversed around the cipher.  The cipher is OpenSSL's
+// (AES-128-ECB, one block): cryptography is not hand-written here.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <optional>
 
 #include "protocol/address.hpp"
@@ -14,12 +19,14 @@
 
 namespace bcms::gap {
 
-/// LE random with the top two bits 0b01.
-[[nodiscard]] bool is_resolvable_private(const Peer& p) noexcept;
-/// ah(irk, prand): the 24-bit hash, nullopt when AES is unavailable.
-/// `irk_le` as SMP distributes it, prand the address's upper 24 bits.
-std::optional<std::uint32_t> rpa_hash(const Key128& irk_le, std::uint32_t prand);
-/// True when `p` is an RPA generated from this IRK.
-[[nodiscard]] bool rpa_matches(const Key128& irk_le, const Peer& p);
+/// An LE random address whose two top bits are 0b01.
+[[nodiscard]] bool is_resolvable_private(const Peer& peer) noexcept;
+
+/// ah(irk, prand): the 24-bit hash; nullopt if the cipher failed.
+/// `irk` as mgmt carries it (least significant octet first).
+[[nodiscard]] std::optional<std::uint32_t> rpa_hash(const Key128& irk, std::uint32_t prand);
+
+/// Whether `rpa` was generated from `irk`.
+[[nodiscard]] bool rpa_matches(const Key128& irk, const Address& rpa);
 
 }  // namespace bcms::gap
