@@ -122,7 +122,7 @@ struct Attempt {
   bool silent = false;  // an mgmt command got no answer
 };
 
-asio::awaitable<expected<Grant>> acquire(StatePtr st, clock::time_point deadline) {
+asio::awaitable<expected<Grant>> acquire(const StatePtr& st, clock::time_point deadline) {
   auto w = std::make_shared<Waker>(*st);
   st->queue.push_back(w.get());
   w->list = &st->queue;
@@ -136,7 +136,7 @@ asio::awaitable<expected<Grant>> acquire(StatePtr st, clock::time_point deadline
   co_return g;
 }
 
-asio::awaitable<Attempt> attempt(StatePtr st, Peer peer, const ConnectionManager::ConnectOptions& o,
+asio::awaitable<Attempt> attempt(const StatePtr& st, const Peer& peer, const ConnectionManager::ConnectOptions& o,
                                  clock::time_point deadline) {
   Attempt out;
   const std::uint16_t index = st->opts.index;
@@ -177,9 +177,14 @@ asio::awaitable<Attempt> attempt(StatePtr st, Peer peer, const ConnectionManager
   co_return out;
 }
 
+// Coroutines below take the state by reference (GCC 12: no temporaries
+// with non-trivial destructors in a co_await full-expression, and a
+// shared_ptr copy made for a by-value parameter is one); every caller
+// holds its own StatePtr in its frame for the duration.
+
 // Set Powered 0 then 1 (mgmt-api.txt 0x0005).  One at a time: a request
 // that finds one running waits for it.  True when the controller is back.
-asio::awaitable<bool> power_cycle(StatePtr st, std::error_code why, clock::time_point deadline) {
+asio::awaitable<bool> power_cycle(const StatePtr& st, std::error_code why, clock::time_point deadline) {
   const std::uint16_t index = st->opts.index;
   if (st->cycling) {
     auto w = std::make_shared<Waker>(*st);
@@ -216,7 +221,7 @@ asio::awaitable<bool> power_cycle(StatePtr st, std::error_code why, clock::time_
   co_return true;
 }
 
-asio::awaitable<expected<Link>> run(StatePtr st, Peer peer, ConnectionManager::ConnectOptions o,
+asio::awaitable<expected<Link>> run(const StatePtr& st, Peer peer, ConnectionManager::ConnectOptions o,
                                     clock::time_point deadline) {
   auto grant = co_await acquire(st, deadline);
   if (!grant) co_return unexpected(grant.error());

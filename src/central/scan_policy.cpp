@@ -34,7 +34,9 @@ using StatePtr = std::shared_ptr<ScanPolicy::State>;
 // the channel went away.
 bool answered(std::error_code ec) { return !ec || ec.category() == mgmt::status_category(); }
 
-asio::awaitable<std::error_code> send_stop(StatePtr st) {
+// By reference (GCC 12: no shared_ptr temporary in a co_await
+// full-expression); callers hold the StatePtr in their frames.
+asio::awaitable<std::error_code> send_stop(const StatePtr& st) {
   if (!st->ch) co_return std::error_code(asio::error::operation_aborted);
   st->stopping = true;
   ++st->stats.stops;
@@ -52,7 +54,7 @@ asio::awaitable<std::error_code> send_stop(StatePtr st) {
   co_return std::error_code{};
 }
 
-asio::awaitable<std::error_code> send_start(StatePtr st) {
+asio::awaitable<std::error_code> send_start(const StatePtr& st) {
   if (!st->ch) co_return std::error_code(asio::error::operation_aborted);
   st->starting = true;
   ++st->stats.starts;
