@@ -19,8 +19,10 @@
 //    discovery, hci_le_create_conn_sync() disables scanning (some
 //    controllers cannot scan and initiate at once), marks it
 //    HCI_LE_SCAN_INTERRUPTED and the kernel then ends the discovery
-//    (Discovering = 0) and never restarts it: the "discovery stops while
-//    connecting" that bluetoothd users see.  We make the pause explicit,
+//    (Discovering = 0) and does not restart it: the "discovery stops while
+//    connecting" that bluetoothd users report.  (Read from the 6.x source;
+//    the VM scenario cannot show it: btvirt reports an advertiser only on a
+//    scan-enable edge, so a connect during discovery waits for our pause.)  We make the pause explicit,
 //    so it is ours to end, and a pause the kernel made (Discovering = 0
 //    observed while paused) is ended the same way.
 //  * Discovery state comes from the kernel's Discovering events (the
