@@ -11,6 +11,7 @@
 
 #include <asio/generic/raw_protocol.hpp>
 #include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
 #include <functional>
 #include <map>
 #include <memory>
@@ -62,6 +63,12 @@ class ScriptedKernel {
 
   /// Answers `opcode` with the handler's result from now on.
   void on(std::uint16_t opcode, std::function<Answer(const Command&)> h) { handlers_[opcode] = std::move(h); }
+  /// The next `n` commands with `opcode` get no answer (a silent
+  /// controller); they are still recorded.
+  void silence(std::uint16_t opcode, std::size_t n) { silent_[opcode] = n; }
+  /// The next command with `opcode` is answered only after `d` (a
+  /// controller that answers late, after the channel gave up on it).
+  void delay(std::uint16_t opcode, std::chrono::milliseconds d) { delays_[opcode] = d; }
   /// Sends an event.
   void event(std::uint16_t code, std::uint16_t index, const bytes& params) { write(mgmt_packet(code, index, params)); }
 
@@ -108,11 +115,24 @@ class ScriptedKernel {
         Command c{static_cast<std::uint16_t>(buf_[0] | buf_[1] << 8), static_cast<std::uint16_t>(buf_[2] | buf_[3] << 8),
                   bytes(buf_.begin() + 6, buf_.begin() + static_cast<std::ptrdiff_t>(n))};
         commands.push_back(c);
+        if (auto q = silent_.find(c.opcode); q != silent_.end() && q->second > 0) {
+          --q->second;
+          read();
+          return;
+        }
         Answer a;
         auto h = handlers_.find(c.opcode);
         if (h != handlers_.end()) a = h->second(c);
         else a.ret = bytes(reply_size(c.opcode), 0);
-        write(cmd_complete(c.index, c.opcode, a.status, a.ret));
+        if (auto d = delays_.find(c.opcode); d != delays_.end()) {
+          auto t = std::make_shared<asio::steady_timer>(io_, d->second);
+          delays_.erase(d);
+          t->async_wait([this, t, pkt = cmd_complete(c.index, c.opcode, a.status, a.ret)](std::error_code ec) {
+            if (!ec) write(pkt);
+          });
+        } else {
+          write(cmd_complete(c.index, c.opcode, a.status, a.ret));
+        }
       }
       read();
     });
@@ -127,6 +147,8 @@ class ScriptedKernel {
   int near_ = -1;
   std::array<std::uint8_t, 4096> buf_{};
   std::map<std::uint16_t, std::function<Answer(const Command&)>> handlers_;
+  std::map<std::uint16_t, std::size_t> silent_;
+  std::map<std::uint16_t, std::chrono::milliseconds> delays_;
 };
 
 /// Read Controller Information Return Parameters (280 octets): address,
