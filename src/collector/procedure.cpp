@@ -183,11 +183,13 @@ asio::awaitable<expected<ProcedureReport>> run_procedure(att::GattClient& c, con
     if (ec) break;
   }
   if (!c.bearer().usable()) co_return tl::unexpected(bearer_ended());
-  subs.clear();
+  // CCCDs off first, handlers dropped after: a value the device sends
+  // before it has our write is still kept.
   for (std::uint16_t cccd : cccds) {
     auto u = co_await c.unsubscribe(cccd);
     if (!u && !c.bearer().usable()) break;  // gone: nothing left to tidy
   }
+  subs.clear();
   co_return report;
 }
 
