@@ -28,6 +28,7 @@ constexpr milliseconds kMaxGap{10'240 + 10};
 struct Registry::Entry {
   Peer key;
   std::string name;
+  bool name_complete = false;
   bool approved = false;
   bool paired = false;
   std::optional<std::int8_t> rssi;
@@ -183,15 +184,18 @@ void Registry::report(const Peer& peer, std::int8_t rssi, byte_span eir) {
   e.rssi = rssi;
   ++e.reports;
   if (current) e.current = current;
-  bool changed = false;
   if (!eir.empty()) {
+    // A complete name wins over a shortened one (a device may send the
+    // short one in advertisements and the complete one in scan responses).
     const auto ad = ad::parse_ad(eir);
-    if (const auto* n = ad.name(); n && !n->name.empty() && n->name != e.name) {
+    if (const auto* n = ad.name(); n && !n->name.empty() && (n->complete || !e.name_complete)) {
       e.name = n->name;
-      changed = true;
+      e.name_complete = n->complete;
     }
   }
-  if (e.remembered() && (changed || now - e.written_seen >= opts_.last_seen_write_interval)) mark(e);
+  // Name, RSSI and last seen of a remembered device: written at most once
+  // per interval, never per report.
+  if (e.remembered() && now - e.written_seen >= opts_.last_seen_write_interval) mark(e);
 }
 
 void Registry::identity_resolved(const Address& rpa, const Peer& identity, const Key128& irk) {

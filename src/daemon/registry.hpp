@@ -26,7 +26,7 @@
 //    remembering are written: approved, paired, or registered with the
 //    backend.  Changes are marked dirty and written in ONE transaction
 //    posted to the loop (so a burst of reports or calls costs one fsync);
-//    a remembered device's last seen/RSSI is written at most once a
+//    a remembered device's name/last seen/RSSI is written at most once a
 //    minute, passers-by never.  A caller that must not answer before the
 //    change is durable awaits commit().
 //  * Memory: at most Options::max_tracked entries; beyond, the devices
