@@ -34,6 +34,7 @@ struct Command {
 struct Answer {
   std::uint8_t status = 0;
   bytes ret;
+  bool hold = false;  // no reply now: the test calls ScriptedKernel::reply() later
 };
 
 class ScriptedKernel {
@@ -69,6 +70,10 @@ class ScriptedKernel {
   /// The next command with `opcode` is answered only after `d` (a
   /// controller that answers late, after the channel gave up on it).
   void delay(std::uint16_t opcode, std::chrono::milliseconds d) { delays_[opcode] = d; }
+  /// Replies to a command a handler held (Answer::hold).
+  void reply(std::uint16_t index, std::uint16_t opcode, std::uint8_t status, const bytes& ret) {
+    write(cmd_complete(index, opcode, status, ret));
+  }
   /// Sends an event.
   void event(std::uint16_t code, std::uint16_t index, const bytes& params) { write(mgmt_packet(code, index, params)); }
 
@@ -130,7 +135,7 @@ class ScriptedKernel {
           t->async_wait([this, t, pkt = cmd_complete(c.index, c.opcode, a.status, a.ret)](std::error_code ec) {
             if (!ec) write(pkt);
           });
-        } else {
+        } else if (!a.hold) {
           write(cmd_complete(c.index, c.opcode, a.status, a.ret));
         }
       }
