@@ -19,6 +19,7 @@ namespace bcms::rpc {
 template <class Socket>
 class AsioStream final : public kj::AsyncIoStream {
  public:
+  using socket_type = Socket;
   explicit AsioStream(Socket socket);
   ~AsioStream();
 

@@ -42,15 +42,19 @@ interface BCMS {
 # What the original had no way to ask.
 interface BCMSGateway {
     # Events (device seen for the first time, approved, paired, unpaired,
-    # removed, mode changed, notifications) are sent to `callback` until the
-    # returned subscription is dropped (or the connection ends).
+    # removed, pairing failed, identity resolved, mode changed, reading,
+    # controller, notification) are sent to `callback` until the returned
+    # subscription is dropped (or the connection ends).
     subscribe   @0 (callback :BCMSEventCallback) -> (subscription :BCMSSubscription);
-    # The readings the daemon holds for one device (newest last).
-    readings    @1 (address :Text) -> (readings :List(BCMSReading), errors :List(Text));
+    # The latest readings the daemon holds for one device, newest last
+    # (limit 0: the daemon's default number).
+    readings    @1 (address :Text, limit :UInt32) -> (readings :List(BCMSReading), errors :List(Text));
     # The controller the daemon drives.
     status      @2 () -> (status :BCMSControllerStatus);
-    # Counters for diagnostics without reading logs.
+    # Named counters, for diagnostics without reading logs.
     diagnostics @3 () -> (counters :List(BCMSCounter));
+    # list() with what the original did not show (RSSI, last seen, ...).
+    devices     @4 (onlyApproved :Bool) -> (devices :List(BCMSDevice), errors :List(Text));
 }
 
 interface BCMSEventCallback {
@@ -61,35 +65,47 @@ interface BCMSEventCallback {
 interface BCMSSubscription {}
 
 struct BCMSEvent {
-    kind      @0 :Text;   # "seen", "approved", "paired", "unpaired", "removed", "mode", "notify", ...
-    address   @1 :Text;   # empty when the event is about no device
-    message   @2 :Text;
-    timestamp @3 :Int64;  # seconds since the epoch
+    kind      @0 :Text;   # "device_new", "device_approved", "device_paired", "mode_changed", ...
+    address   @1 :Text;   # empty when the event concerns no device
+    text      @2 :Text;
+    timestamp @3 :Int64;  # milliseconds since the epoch
 }
 
 struct BCMSReading {
-    dataType  @0 :Text;   # as submitted to the backend: "heart_rate", "battery_level", ...
-    timestamp @1 :Int64;  # seconds since the epoch
-    values    @2 :List(BCMSValue);
-}
-
-struct BCMSValue {
-    key   @0 :Text;       # "rate", "level", ...
-    value @1 :Text;       # as submitted: text
+    dataType  @0 :Text;    # as submitted to the backend: "heart_rate", "battery_level", ...
+    field     @1 :Text;    # the key inside the backend's `data`: "rate", "level", "sys", ...
+    value     @2 :Float64; # in `unit`; 0 for text readings
+    unit      @3 :Text;
+    text      @4 :Text;    # text-valued readings only
+    timestamp @5 :Int64;   # milliseconds since the epoch
 }
 
 struct BCMSControllerStatus {
-    index    @0 :UInt16;  # mgmt controller index; 0xffff: none
-    address  @1 :Text;
-    name     @2 :Text;
-    powered  @3 :Bool;
-    scanning @4 :Bool;
-    settings @5 :UInt32;  # mgmt Current_Settings bits
-    mode     @6 :BCMSWorkingMode;
-    devices  @7 :UInt32;  # devices tracked
+    present         @0 :Bool;
+    index           @1 :UInt16;  # mgmt controller index
+    address         @2 :Text;
+    name            @3 :Text;
+    powered         @4 :Bool;
+    discovering     @5 :Bool;
+    mode            @6 :BCMSWorkingMode;
+    devicesTracked  @7 :UInt32;
+    devicesApproved @8 :UInt32;
+    devicesPaired   @9 :UInt32;
 }
 
 struct BCMSCounter {
     name  @0 :Text;
     value @1 :UInt64;
+}
+
+struct BCMSDevice {
+    info           @0 :BCMSDeviceInfo;
+    addressType    @1 :Text;     # "le_public", "le_random", "bredr"
+    hasRssi        @2 :Bool;
+    rssi           @3 :Int8;     # dBm, when hasRssi
+    lastSeen       @4 :Int64;    # milliseconds since the epoch; 0: never
+    advIntervalMs  @5 :UInt32;   # learned advertising interval; 0: not known
+    currentAddress @6 :Text;     # the RPA in use when it differs from the identity address
+    registrationId @7 :Text;     # the backend's id once registered
+    reports        @8 :UInt64;   # advertising reports since start
 }
