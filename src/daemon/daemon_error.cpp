@@ -13,6 +13,7 @@ class Category final : public std::error_category {
       case errc::remove_paired: return "Cannot remove paired device. Unpair first.";
       case errc::invalid_address: return "Invalid address (expected XX:XX:XX:XX:XX:XX)";
       case errc::not_paired: return "Device not paired";
+      case errc::already_paired: return "Device already paired";
       case errc::pair_failed: return "Pairing failed";
       case errc::pair_timeout: return "Pairing timed out (device out of range?)";
       case errc::no_controller: return "No usable Bluetooth controller";

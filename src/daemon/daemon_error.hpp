@@ -17,6 +17,7 @@ enum class errc {
   remove_paired,          // "Cannot remove paired device. Unpair first."
   invalid_address,        // not "XX:XX:XX:XX:XX:XX"
   not_paired,             // unpair of a device that has no bond
+  already_paired,         // pair of a device that has a bond
   pair_failed,            // the kernel reported a pairing failure
   pair_timeout,           // no outcome within the pair timeout
   no_controller,          // no usable controller (removed, not powered)

@@ -28,12 +28,15 @@
 //    with the outcome.  Success approves the device and stores its keys
 //    (BondManager).  A device out of range fails with errc::pair_timeout
 //    (or the kernel's Connect Failed) within Options::pair_timeout.
+//    Already bonded: errc::already_paired ("Device already paired").
 //  * unpair: mgmt Unpair Device (the kernel drops its keys and the link),
-//    then our keys (BondManager) and the approval.  Not paired: errc::
-//    not_paired ("Device not paired").
-//  * is_paired: the registry's state, and the kernel's (Get Connection
-//    Information is not a bond check; the kernel is asked through the
-//    keys it holds: BondManager::bonded).  Unknown address: false.
+//    then our keys (BondManager::forget) and the approval.  Not paired:
+//    errc::not_paired ("Device not paired").
+//  * is_paired: the registry's state or a bond BondManager holds (the keys
+//    it loaded into the kernel; mgmt has no command that lists the
+//    kernel's keys).  Unknown address: false.
+//  * The service takes BondManager's on_bonded/on_unpaired callbacks to
+//    keep the registry's paired flags in step with the stored keys.
 //  * Calls for the same device are serialised: a second call waits until
 //    the first completed (per-address queue), so "pair" then "unpair"
 //    sent together run in that order.  Calls for different devices run
@@ -122,8 +125,9 @@ class Service {
 
  private:
   class DeviceQueue;
-  asio::awaitable<expected<void, Error>> do_pair(Peer peer);
-  asio::awaitable<expected<void, Error>> do_unpair(Peer peer);
+  asio::awaitable<expected<void, Error>> do_pair(const Peer& key);
+  asio::awaitable<expected<void, Error>> do_unpair(const Peer& key);
+  expected<Peer, Error> resolve(const std::string& address) const;
 
   mgmt::MgmtChannel& ch_;
   Registry& registry_;

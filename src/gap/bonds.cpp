@@ -94,7 +94,9 @@ void BondManager::stored(const storage::Peer& peer) {
   const bool first = bonded_.insert(peer).second;
   if (first) {
     auto dev = store_.device(local_, peer);
-    storage::Device d = dev && *dev ? **dev : storage::Device{peer, {}, false, false, {}};
+    storage::Device d;
+    if (dev && *dev) d = **dev;
+    d.peer = peer;
     d.paired = true;
     d.last_seen = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
     check(store_.upsert_device(local_, d), "device");
@@ -138,8 +140,9 @@ void BondManager::on_csrk(const NewSignatureResolvingKeyEvent& ev) {
   stored(peer);
 }
 
-void BondManager::on_unpair(const DeviceUnpairedEvent& ev) {
-  const storage::Peer peer{ev.address, ev.address_type};
+void BondManager::on_unpair(const DeviceUnpairedEvent& ev) { forget({ev.address, ev.address_type}); }
+
+void BondManager::forget(const Peer& peer) {
   dirty_.erase(peer);
   check(store_.remove_bond(local_, peer), "unpair");
   bonded_.erase(peer);

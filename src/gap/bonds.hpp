@@ -63,6 +63,11 @@ class BondManager final : public att::ClientStore {
   /// (even when empty: the kernel's lists are replaced).
   asio::awaitable<std::error_code> load_into_kernel();
 
+  /// Removes the peer's keys and CCCDs from storage (what Device Unpaired
+  /// does).  For our own Unpair Device: the kernel sends Device Unpaired
+  /// to every mgmt socket except the one that asked.
+  void forget(const Peer& peer);
+
   [[nodiscard]] bool bonded(const Peer& peer) const;
   [[nodiscard]] std::vector<storage::Peer> peers() const;
   /// The peer's remote CSRK (for signed writes), if stored, and whether it

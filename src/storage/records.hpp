@@ -11,6 +11,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -85,13 +86,19 @@ struct GattClient {
   friend bool operator==(const GattClient&, const GattClient&) = default;
 };
 
-/// A device the gateway knows about.
+/// A device the gateway knows about (devices table; the last four fields
+/// from schema v3).  `peer` is the identity address once the device's IRK
+/// is known.
 struct Device {
   Peer peer;
   std::string name;
   bool approved = false;
   bool paired = false;
   std::chrono::sys_seconds last_seen{};
+  std::optional<std::int8_t> rssi;          // of the last report
+  std::uint32_t adv_interval_ms = 0;        // learned from reports; 0 unknown
+  std::optional<std::string> registration_id;  // the IoT backend's id
+  std::chrono::sys_seconds registered_at{};    // when that id was last checked
   friend bool operator==(const Device&, const Device&) = default;
 };
 

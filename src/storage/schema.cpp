@@ -96,9 +96,20 @@ CREATE TABLE gatt_clients (
 ) WITHOUT ROWID;
 )sql";
 
+// v3 (the gateway daemon's registry): what the daemon learns about a
+// device besides approval and pairing.  Rows exist only for devices worth
+// remembering (approved, paired or registered); passers-by stay in memory.
+constexpr const char* v3 = R"sql(
+ALTER TABLE devices ADD COLUMN rssi INTEGER;                              -- dBm of the last report, NULL unknown
+ALTER TABLE devices ADD COLUMN adv_interval_ms INTEGER NOT NULL DEFAULT 0; -- learned, 0 unknown
+ALTER TABLE devices ADD COLUMN registration_id TEXT;                      -- IoT backend id, NULL unregistered
+ALTER TABLE devices ADD COLUMN registered_at INTEGER NOT NULL DEFAULT 0;  -- seconds since the Unix epoch
+)sql";
+
 constexpr std::array migrations{
     Migration{1, v1},
     Migration{2, v2},
+    Migration{3, v3},
 };
 
 }  // namespace

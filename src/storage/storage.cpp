@@ -1,4 +1,5 @@
-// Storage: opening (permissions, pragmas, migrations), devices, settings.
+// Storage: opening (permissions, pragmas, migrations).  Devices and
+// settings: devices.cpp.
 // Bonds and CCCDs are in bonds.cpp.
 #include "src/storage/storage.hpp"
 
@@ -125,100 +126,5 @@ expected<Storage> Storage::open(const fs::path& file, const Options& options, st
 const std::string& Storage::last_error_detail() const noexcept { return db_->last_error(); }
 
 expected<Transaction> Storage::transaction() { return Transaction::begin(*db_, Transaction::Kind::immediate); }
-
-// ---------------------------------------------------------------- devices
-
-expected<void> Storage::upsert_device(const Address& local, const Device& d) {
-  auto q = db_->query(
-      "INSERT OR REPLACE INTO devices (local, peer, peer_type, name, approved, paired, last_seen)"
-      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-  if (!q) return unexpected(q.error());
-  rows::bind_peer(**q, 1, local, d.peer);
-  (*q)->bind(4, d.name).bind(5, std::int64_t{d.approved}).bind(6, std::int64_t{d.paired});
-  (*q)->bind(7, static_cast<std::int64_t>(d.last_seen.time_since_epoch().count()));
-  return (*q)->run();
-}
-
-namespace {
-
-expected<Device> device_row(const Statement& s) {
-  // Columns: peer, peer_type, name, approved, paired, last_seen.
-  auto p = rows::peer(s, 0);
-  if (!p) return unexpected(p.error());
-  Device d;
-  d.peer = *p;
-  d.name = s.text(2);
-  d.approved = s.int64(3) != 0;
-  d.paired = s.int64(4) != 0;
-  d.last_seen = std::chrono::sys_seconds(std::chrono::seconds(s.int64(5)));
-  return d;
-}
-
-}  // namespace
-
-expected<std::optional<Device>> Storage::device(const Address& local, const Peer& peer) {
-  auto q = db_->query(
-      "SELECT peer, peer_type, name, approved, paired, last_seen FROM devices"
-      " WHERE local = ?1 AND peer = ?2 AND peer_type = ?3");
-  if (!q) return unexpected(q.error());
-  rows::bind_peer(**q, 1, local, peer);
-  auto row = (*q)->step();
-  if (!row) return unexpected(row.error());
-  if (!*row) return std::optional<Device>();
-  auto d = device_row(**q);
-  if (!d) return unexpected(d.error());
-  return std::optional<Device>(std::move(*d));
-}
-
-expected<std::vector<Device>> Storage::devices(const Address& local) {
-  auto q = db_->query(
-      "SELECT peer, peer_type, name, approved, paired, last_seen FROM devices"
-      " WHERE local = ?1 ORDER BY peer, peer_type");
-  if (!q) return unexpected(q.error());
-  (*q)->bind(1, local.to_string());
-  std::vector<Device> out;
-  for (;;) {
-    auto row = (*q)->step();
-    if (!row) return unexpected(row.error());
-    if (!*row) break;
-    auto d = device_row(**q);
-    if (!d) return unexpected(d.error());
-    out.push_back(std::move(*d));
-  }
-  return out;
-}
-
-expected<void> Storage::remove_device(const Address& local, const Peer& peer) {
-  auto q = db_->query("DELETE FROM devices WHERE local = ?1 AND peer = ?2 AND peer_type = ?3");
-  if (!q) return unexpected(q.error());
-  rows::bind_peer(**q, 1, local, peer);
-  return (*q)->run();
-}
-
-// ---------------------------------------------------------------- settings
-
-expected<void> Storage::set_setting(std::string_view key, std::string_view value) {
-  auto q = db_->query("INSERT OR REPLACE INTO settings (key, value) VALUES (?1, ?2)");
-  if (!q) return unexpected(q.error());
-  (*q)->bind(1, key).bind(2, value);
-  return (*q)->run();
-}
-
-expected<std::optional<std::string>> Storage::setting(std::string_view key) {
-  auto q = db_->query("SELECT value FROM settings WHERE key = ?1");
-  if (!q) return unexpected(q.error());
-  (*q)->bind(1, key);
-  auto row = (*q)->step();
-  if (!row) return unexpected(row.error());
-  if (!*row) return std::optional<std::string>();
-  return std::optional<std::string>((*q)->text(0));
-}
-
-expected<void> Storage::remove_setting(std::string_view key) {
-  auto q = db_->query("DELETE FROM settings WHERE key = ?1");
-  if (!q) return unexpected(q.error());
-  (*q)->bind(1, key);
-  return (*q)->run();
-}
 
 }  // namespace bcms::storage

@@ -93,7 +93,12 @@ class Storage {
   expected<void> store_gatt_clients(const Address& local, const std::vector<GattClient>& clients);
 
   // ------------------------------------------------------------ devices
+  // (devices.cpp)
   expected<void> upsert_device(const Address& local, const Device& d);
+  /// Writes `upserts` and deletes `removals` in one transaction: the
+  /// registry's batch of one loop turn.
+  expected<void> store_devices(const Address& local, const std::vector<Device>& upserts,
+                               const std::vector<Peer>& removals);
   expected<std::optional<Device>> device(const Address& local, const Peer& peer);
   expected<std::vector<Device>> devices(const Address& local);
   expected<void> remove_device(const Address& local, const Peer& peer);

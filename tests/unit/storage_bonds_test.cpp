@@ -77,7 +77,7 @@ TEST_CASE_FIXTURE(Fixture, "remove_bond removes every key and CCCD of one peer o
     REQUIRE(s.store_csrk(local, {p, 0x01, key(3)}));
     REQUIRE(s.store_link_key(local, {p, 0x04, key(4), 0}));
     REQUIRE(s.store_cccd(local, p, 0x0010, 0x0002));
-    REQUIRE(s.upsert_device(local, {p, "dev", true, true, {}}));
+    REQUIRE(s.upsert_device(local, {p, "dev", true, true, {}, {}, 0, {}, {}}));
   }
   REQUIRE(s.remove_bond(local, peer_a));
   CHECK(s.ltks(local)->size() == 1);
@@ -125,8 +125,8 @@ TEST_CASE_FIXTURE(Fixture, "Vol3 PartG 3.3.3.3: CCCD values persist per bonded c
 
 TEST_CASE_FIXTURE(Fixture, "Devices: upsert, get, list, remove") {
   using namespace std::chrono;
-  const Device a{peer_a, "Thermometer \xc3\xa9", true, false, sys_seconds(seconds(1700000000))};
-  Device b{peer_b, "", false, true, sys_seconds(seconds(0))};
+  const Device a{peer_a, "Thermometer \xc3\xa9", true, false, sys_seconds(seconds(1700000000)), {}, 0, {}, {}};
+  Device b{peer_b, "", false, true, sys_seconds(seconds(0)), {}, 0, {}, {}};
   REQUIRE(s.upsert_device(local, a));
   REQUIRE(s.upsert_device(local, b));
   CHECK(*s.device(local, peer_a) == std::optional<Device>(a));
@@ -165,4 +165,27 @@ TEST_CASE_FIXTURE(Fixture, "A row that does not decode is errc::invalid_row") {
   auto keys = s.irks(local);
   REQUIRE_FALSE(keys);
   CHECK(keys.error() == errc::invalid_row);
+}
+
+TEST_CASE_FIXTURE(Fixture, "Devices: schema v3 columns, and store_devices writes and deletes in one batch") {
+  using namespace std::chrono;
+  Device a;
+  a.peer = peer_a;
+  a.name = "Cuff";
+  a.approved = true;
+  a.last_seen = sys_seconds(seconds(1700000000));
+  a.rssi = -67;
+  a.adv_interval_ms = 100;
+  a.registration_id = "cd553938-8960-4e70-864a-a7fba06578c0";
+  a.registered_at = sys_seconds(seconds(1700000100));
+  Device b;
+  b.peer = peer_b;
+  b.paired = true;
+  REQUIRE(s.store_devices(local, {a, b}, {}));
+  CHECK(*s.device(local, peer_a) == std::optional<Device>(a));
+  CHECK(*s.device(local, peer_b) == std::optional<Device>(b));  // NULL rssi and registration id
+  CHECK_FALSE((*s.device(local, peer_b))->rssi.has_value());
+  a.rssi = std::nullopt;
+  REQUIRE(s.store_devices(local, {a}, {peer_b}));
+  CHECK(*s.devices(local) == std::vector<Device>{a});
 }
