@@ -29,8 +29,8 @@ expected<Endpoint, std::string> Endpoint::parse(std::string_view text) {
   if (host.empty()) return bad("no host before the port");
   unsigned value = 0;
   auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-  if (ec != std::errc{} || end != port.data() + port.size() || value == 0 || value > 65535)
-    return bad("the port is not a number from 1 to 65535");
+  if (ec != std::errc{} || end != port.data() + port.size() || value > 65535)
+    return bad("the port is not a number from 0 to 65535");
   e.host = std::string(host);
   e.port = static_cast<std::uint16_t>(value);
   return e;

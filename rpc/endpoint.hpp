@@ -18,7 +18,7 @@ struct Endpoint {
   enum class Kind { tcp, unix_socket };
   Kind kind = Kind::tcp;
   std::string host;  // tcp: a name or a literal address (brackets removed)
-  std::uint16_t port = 0;
+  std::uint16_t port = 0;  // 0 when listening: the kernel picks one (Server::endpoints() says which)
   std::string path;  // unix_socket
 
   /// The error text names what is wrong ("rpc endpoint 'x': ...").

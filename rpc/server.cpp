@@ -82,7 +82,14 @@ Server::Server(AsioEventPort& port, daemon::Service& service, Options options)
     } else {
       namespace fs = std::filesystem;
       std::error_code fec;
-      if (fs::is_socket(fs::symlink_status(e.path, fec))) fs::remove(e.path, fec);  // stale
+      if (fs::is_socket(fs::symlink_status(e.path, fec))) {
+        // Someone answering there is another daemon: never take its socket.
+        asio::local::stream_protocol::socket probe(port.io());
+        std::error_code pec;
+        probe.connect(asio::local::stream_protocol::endpoint(e.path), pec);
+        if (!pec) fail(e, "another process is listening there");
+        fs::remove(e.path, fec);  // stale: left by a daemon that was killed
+      }
       auto acc = std::make_unique<asio::local::stream_protocol::acceptor>(port.io());
       std::error_code ec;
       asio::local::stream_protocol::endpoint ep(e.path);

@@ -153,7 +153,7 @@ TEST_CASE("Endpoint: HOST:PORT, [v6]:PORT, unix:PATH; loopback recognised; malfo
   REQUIRE(u);
   CHECK(u->kind == Endpoint::Kind::unix_socket);
   CHECK(u->path == "/run/bcms.sock");
-  for (const char* bad : {"4567", "127.0.0.1:", "127.0.0.1:0", "127.0.0.1:70000", ":4567", "::1:4567", "unix:",
+  for (const char* bad : {"4567", "127.0.0.1:", "127.0.0.1:-1", "127.0.0.1:70000", ":4567", "::1:4567", "unix:",
                           "127.0.0.1:45x"}) {
     auto e = Endpoint::parse(bad);
     CHECK_MESSAGE(!e, bad);
