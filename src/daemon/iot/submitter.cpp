@@ -145,6 +145,7 @@ asio::awaitable<expected<void>> Submitter::submit_device(const std::string& devi
       spdlog::error("iot: the backend refused {} sample(s) of {} (HTTP {}), dropped: {}", ids.size(), device,
                     backend_.last_status(), backend_.last_body());
       if (auto d = outbox_.reject(ids); !d) co_return d;
+      recheck(device);  // a backend that no longer knows the device answers 4xx too
     } else {
       co_return r;
     }
