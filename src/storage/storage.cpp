@@ -112,7 +112,9 @@ expected<OpenDatabase> open_database(const fs::path& file, const Options& option
   if (*mode != "wal") {
     return failed(c.fail(make_error_code(errc::cantopen), "journal_mode is " + *mode + ", WAL not available"));
   }
-  if (auto r = c.exec("PRAGMA synchronous = FULL"); !r) return failed(r.error());
+  if (auto r = c.exec(options.synchronous_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL"); !r) {
+    return failed(r.error());
+  }
   if (auto r = c.exec(options.secure_delete ? "PRAGMA secure_delete = ON" : "PRAGMA secure_delete = OFF"); !r) {
     return failed(r.error());
   }

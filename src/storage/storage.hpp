@@ -47,6 +47,7 @@ struct Options {
   int busy_timeout_ms = 1000;  // how long a write waits for another writer
   bool quick_check = true;     // PRAGMA quick_check at open: corruption -> errc::corrupt
   bool secure_delete = true;   // PRAGMA secure_delete: removed rows overwritten in the file
+  bool synchronous_full = true;  // PRAGMA synchronous FULL (an fsync per commit) or NORMAL (see the top)
 };
 
 struct Migration;
@@ -58,7 +59,7 @@ struct OpenDatabase {
 };
 
 /// Opens (creating if needed) a database file the way Storage does (the
-/// directory and file permissions, WAL, synchronous = FULL, quick_check)
+/// directory and file permissions, WAL, synchronous, quick_check)
 /// and brings it to the last of `migrations`.  For the stores that keep
 /// their own file and schema (the daemon's outbox).
 expected<OpenDatabase> open_database(const std::filesystem::path& file, const Options& options,

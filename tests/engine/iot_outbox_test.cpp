@@ -141,22 +141,48 @@ TEST_CASE("expiry: only samples older than the unregistered expiry go") {
   CHECK(ob.counters().expired == 1);
 }
 
-TEST_CASE("OutboxWriter: a burst within one loop turn is one transaction") {
+TEST_CASE("OutboxWriter: one commit per window; a full batch commits at the end of its loop turn") {
   TempDir d;
   Outbox ob = open(d.path() / "o.db");
   asio::io_context io;
   int flushes = 0;
-  OutboxWriter w(io.get_executor(), ob, [&] { ++flushes; });
-  for (int i = 0; i < 100; ++i) {
+  OutboxWriter w(io.get_executor(), ob, [&] { ++flushes; }, WriterOptions{50ms, 40, 1000ms});
+  auto burst = [&](int n, std::int64_t t) {
+    for (int i = 0; i < n; ++i) {
+      const sensor::Reading r[] = {hr(60)};
+      w.add("C0:00:00:00:01:" + std::to_string(10 + i), at(t), r);
+    }
+  };
+  // 30 readings, one per loop turn: nothing written until the window ends.
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < 30; ++i) {
     const sensor::Reading r[] = {hr(60)};
-    w.add("C0:00:00:00:01:" + std::to_string(10 + i), at(1'000'000), r);
+    w.add("C0:00:00:00:02:" + std::to_string(10 + i), at(1'000'000), r);
+    io.restart();
+    io.poll();
   }
-  CHECK(ob.buffered() == 100);
-  CHECK(ob.size() == 0);  // nothing written inside the burst
-  io.poll();
+  CHECK(ob.size() == 0);
+  CHECK(ob.buffered() == 30);
+  io.restart();
+  io.run_one();  // the window's end
+  CHECK(std::chrono::steady_clock::now() - t0 >= 50ms);
   CHECK(flushes == 1);
+  CHECK(ob.size() == 30);
+
+  // A burst past max_batch within one turn: one commit at the end of that turn.
+  burst(100, 2'000'000);
+  CHECK(ob.size() == 30);
+  io.restart();
+  io.poll();
+  CHECK(flushes == 2);
   CHECK(ob.buffered() == 0);
-  CHECK(ob.size() == 100);
+  CHECK(ob.size() == 130);
+
+  // flush_now (shutdown) writes what is buffered.
+  burst(5, 3'000'000);
+  REQUIRE(w.flush_now());
+  CHECK(ob.size() == 135);
+  CHECK(flushes == 3);
 }
 
 TEST_CASE("failure at the Nth write or sync of a flush: the flush fails whole, is retried, nothing lost or doubled") {

@@ -209,7 +209,8 @@ TEST_CASE("submission: a 4xx for one device's batch is logged, dropped and does 
   s.add(dev_b, 1700000001, hr(61));
   Submitter sub(s.io.get_executor(), s.api, s.outbox, s.sopts);
   // Register both first (by submitting nothing: a round with empty batches is not possible, so register via API).
-  auto ida = run_co(s.io, s.api.create(dev_a));
+  const std::string a = dev_a;
+  auto ida = run_co(s.io, s.api.create(a));
   REQUIRE(ida);
   s.control({{"mode", "reject"}, {"device", *ida}});
   REQUIRE(run_co(s.io, sub.round()));
@@ -287,12 +288,13 @@ TEST_CASE("credentials: a wrong bearer token is refused (401) and retried; OAuth
   o.credentials.client_id = "test-client";
   o.credentials.client_secret = "test-secret";
   Backend oauth(s.http, o);
-  for (int i = 0; i < 3; ++i) REQUIRE(run_co(s.io, oauth.exists(dev_b)));
+  const std::string b = dev_b;
+  for (int i = 0; i < 3; ++i) REQUIRE(run_co(s.io, oauth.exists(b)));
   CHECK(s.requests("POST /oauth/token") == 1);
 
   o.credentials.client_secret = "nope";
   Backend refused(s.http, o);
-  auto e = run_co(s.io, refused.exists(dev_b));
+  auto e = run_co(s.io, refused.exists(b));
   REQUIRE_FALSE(e);
   CHECK(e.error() == errc::no_credentials);
 }

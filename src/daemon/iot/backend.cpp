@@ -94,21 +94,21 @@ asio::awaitable<expected<std::string>> Backend::call(std::string_view method, st
   co_return std::move(resp.body);
 }
 
-asio::awaitable<expected<ExistsAnswer>> Backend::exists(std::string hardware_id) {
+asio::awaitable<expected<ExistsAnswer>> Backend::exists(const std::string& hardware_id) {
   std::string body = exists_body(hardware_id);
   auto b = co_await call("POST", "/api/iot-devices/exists", body);
   if (!b) co_return unexpected(b.error());
   co_return parse_exists(*b);
 }
 
-asio::awaitable<expected<std::string>> Backend::create(std::string hardware_id) {
+asio::awaitable<expected<std::string>> Backend::create(const std::string& hardware_id) {
   std::string body = create_body(hardware_id);
   auto b = co_await call("POST", "/api/iot-devices", body);
   if (!b) co_return unexpected(b.error());
   co_return parse_created(*b);
 }
 
-asio::awaitable<expected<std::optional<std::int64_t>>> Backend::last_submission(std::string iot_id) {
+asio::awaitable<expected<std::optional<std::int64_t>>> Backend::last_submission(const std::string& iot_id) {
   const std::string none;
   std::string path = "/api/iot-devices/" + iot_id + "/last-data-submission";
   auto b = co_await call("GET", path, none);
@@ -116,7 +116,7 @@ asio::awaitable<expected<std::optional<std::int64_t>>> Backend::last_submission(
   co_return parse_last_submission(*b);
 }
 
-asio::awaitable<expected<void>> Backend::submit(std::string iot_id, std::span<const Sample> samples) {
+asio::awaitable<expected<void>> Backend::submit(const std::string& iot_id, std::span<const Sample> samples) {
   std::string body = submit_body(iot_id, samples, options_.style);
   auto b = co_await call("POST", "/api/iot-devices/data/submit", body);
   if (!b) co_return unexpected(b.error());

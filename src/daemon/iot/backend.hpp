@@ -42,12 +42,12 @@ class Backend {
  public:
   Backend(HttpClient& http, BackendOptions options);
 
-  asio::awaitable<expected<ExistsAnswer>> exists(std::string hardware_id);
+  asio::awaitable<expected<ExistsAnswer>> exists(const std::string& hardware_id);
   /// Creates the device; returns its id.
-  asio::awaitable<expected<std::string>> create(std::string hardware_id);
-  asio::awaitable<expected<std::optional<std::int64_t>>> last_submission(std::string iot_id);
+  asio::awaitable<expected<std::string>> create(const std::string& hardware_id);
+  asio::awaitable<expected<std::optional<std::int64_t>>> last_submission(const std::string& iot_id);
   /// Submits one device's samples.
-  asio::awaitable<expected<void>> submit(std::string iot_id, std::span<const Sample> samples);
+  asio::awaitable<expected<void>> submit(const std::string& iot_id, std::span<const Sample> samples);
 
   /// The body of the last answer (for logging a 4xx).
   [[nodiscard]] const std::string& last_body() const noexcept { return last_body_; }

@@ -64,6 +64,7 @@ std::string sample_data(std::span<const sensor::Reading* const> fields) {
 expected<Outbox> Outbox::open(const std::filesystem::path& file, const OutboxOptions& options, std::string* detail) {
   storage::Options so;
   so.secure_delete = false;  // readings are not secrets; deletes are frequent
+  so.synchronous_full = options.power_safe;
   auto db = storage::open_database(file, so, migrations, detail);
   if (!db) return unexpected(db.error());
   auto n = db->connection->scalar("SELECT count(*) FROM samples");

@@ -1,11 +1,20 @@
 // The durable outbox: readings waiting for the IoT backend.
 //
 // Storage: its own SQLite file (outbox.db next to the daemon's bcms.db),
-// opened by storage::open_database (directory 0700, file 0600, WAL,
-// synchronous = FULL) with its own schema and migrations (outbox.cpp).
-// Its own file because its write pattern is nothing like the registry's:
-// a steady stream of small inserts and deletes, no secure_delete, and a
+// opened by storage::open_database (directory 0700, file 0600, WAL) with
+// its own schema and migrations (outbox.cpp).  Its own file because its
+// write pattern is nothing like the registry's: a steady stream of small
+// inserts and deletes, no secure_delete, synchronous = NORMAL, and a
 // database that can be deleted to start over without losing bonds.
+//
+// synchronous = NORMAL (WAL): a commit is in the WAL file (the kernel's
+// page cache) when it returns, so it survives SIGKILL and any crash of
+// the daemon; only a power loss or kernel crash can take back the last
+// commits (never corrupting the file).  The readings in it were never
+// acknowledged to anyone, and a lost delete means a resend (at-least-
+// once, below).  An fsync per commit costs 4-9 ms on the build machine
+// (tests/bench/bench_outbox, README); `power_safe` selects FULL for
+// deployments that want power-loss durability at that price.
 //
 // Rows are samples: one element of the submit payload's per-type `data`
 // array ({"timestamp", "data": {field: value}}), keyed by device, type and
@@ -19,11 +28,12 @@
 //      Nothing is written; a crash here loses the buffer (the reading was
 //      never acknowledged to anyone: a sensor's advertisement is not).
 //   2. flush(): every buffered sample in one BEGIN IMMEDIATE ... COMMIT
-//      (the size bound is enforced in the same transaction).  With
-//      synchronous = FULL the commit has reached the disk when flush()
-//      returns; from here the sample survives SIGKILL and power loss.
-//      OutboxWriter calls flush() once per loop turn, so a burst costs one
-//      fsync.  A failed flush keeps the buffer and is retried.
+//      (the size bound is enforced in the same transaction).  From here
+//      the sample survives SIGKILL (and, with power_safe, power loss).
+//      OutboxWriter calls flush() once per window (100 ms) or per loop
+//      turn for a burst, so a burst costs one commit; the collector
+//      never waits for it.  A failed flush keeps the buffer and is
+//      retried.
 //   3. batch(): the submitter reads committed samples only, so nothing is
 //      sent that is not already on disk.
 //   4. remove(): after the backend answered 2xx.  A crash between the
@@ -81,6 +91,7 @@ struct OutboxOptions {
   std::size_t max_samples = 100'000;                     // size bound: oldest dropped first
   std::chrono::seconds unregistered_expiry{180};         // for samples that cannot be submitted
   std::chrono::milliseconds sample_interval{2000};       // at most one sample per (device, type)
+  bool power_safe = false;  // synchronous = FULL: an fsync per commit (see the top)
 };
 
 /// What the outbox did since it was opened (logged as it happens, too).
