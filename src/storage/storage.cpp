@@ -83,7 +83,8 @@ std::error_code prepare_file(const fs::path& file, std::string& detail) {
 
 Storage::~Storage() = default;
 
-expected<Storage> Storage::open(const fs::path& file, const Options& options, std::string* detail) {
+expected<OpenDatabase> open_database(const fs::path& file, const Options& options,
+                                     std::span<const Migration> migrations, std::string* detail) {
   std::string scratch;
   std::string& why = detail ? *detail : scratch;
   UmaskGuard umask_guard(077);
@@ -112,15 +113,26 @@ expected<Storage> Storage::open(const fs::path& file, const Options& options, st
   if (*mode != "wal") {
     return failed(c.fail(make_error_code(errc::cantopen), "journal_mode is " + *mode + ", WAL not available"));
   }
-  if (auto r = c.exec("PRAGMA synchronous = FULL; PRAGMA secure_delete = ON"); !r) return failed(r.error());
+  if (auto r = c.exec(options.synchronous_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL"); !r) {
+    return failed(r.error());
+  }
+  if (auto r = c.exec(options.secure_delete ? "PRAGMA secure_delete = ON" : "PRAGMA secure_delete = OFF"); !r) {
+    return failed(r.error());
+  }
   if (options.quick_check) {
     auto check = c.scalar("PRAGMA quick_check");
     if (!check) return failed(check.error());
     if (*check != "ok") return failed(c.fail(make_error_code(errc::corrupt), "quick_check: " + *check));
   }
-  auto version = migrate(c, schema_migrations());
+  auto version = migrate(c, migrations);
   if (!version) return failed(version.error());
-  return Storage(std::move(*conn), *version);
+  return OpenDatabase{std::move(*conn), *version};
+}
+
+expected<Storage> Storage::open(const fs::path& file, const Options& options, std::string* detail) {
+  auto db = open_database(file, options, schema_migrations(), detail);
+  if (!db) return unexpected(db.error());
+  return Storage(std::move(db->connection), db->version);
 }
 
 const std::string& Storage::last_error_detail() const noexcept { return db_->last_error(); }

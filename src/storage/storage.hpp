@@ -30,6 +30,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,7 +46,24 @@ namespace bcms::storage {
 struct Options {
   int busy_timeout_ms = 1000;  // how long a write waits for another writer
   bool quick_check = true;     // PRAGMA quick_check at open: corruption -> errc::corrupt
+  bool secure_delete = true;   // PRAGMA secure_delete: removed rows overwritten in the file
+  bool synchronous_full = true;  // PRAGMA synchronous FULL (an fsync per commit) or NORMAL (see the top)
 };
+
+struct Migration;
+
+/// An open database: its connection and the schema version it was migrated to.
+struct OpenDatabase {
+  std::unique_ptr<Connection> connection;
+  int version = 0;
+};
+
+/// Opens (creating if needed) a database file the way Storage does (the
+/// directory and file permissions, WAL, synchronous, quick_check)
+/// and brings it to the last of `migrations`.  For the stores that keep
+/// their own file and schema (the daemon's outbox).
+expected<OpenDatabase> open_database(const std::filesystem::path& file, const Options& options,
+                                     std::span<const Migration> migrations, std::string* detail = nullptr);
 
 class Storage {
  public:
