@@ -1,0 +1,247 @@
+#include "src/daemon/runtime/controller.hpp"
+
+#include <fcntl.h>
+#include <openssl/rand.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/use_awaitable.hpp>
+#include <cerrno>
+
+#include "protocol/sys_error.hpp"
+#include "src/central/scan_policy.hpp"
+#include "src/gap/bonds.hpp"
+#include "src/gap/pairing.hpp"
+#include "src/mgmt/call.hpp"
+
+namespace bcms::daemon {
+
+using namespace mgmt;
+
+namespace {
+
+bool may_take(const ControllerSupervisor::Options& o, std::uint16_t i) {
+  return o.allowed.empty() || std::find(o.allowed.begin(), o.allowed.end(), i) != o.allowed.end();
+}
+
+asio::awaitable<void> sleep_for(asio::steady_timer& t, std::chrono::steady_clock::duration d) {
+  t.expires_after(d);
+  auto [ec] = co_await t.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+  (void)ec;
+}
+
+}  // namespace
+
+asio::awaitable<expected<std::uint16_t>> ControllerSupervisor::choose(MgmtChannel& ch, const Options& opts,
+                                                                      std::string* why) {
+  auto list = co_await call(ch, ReadControllerIndexList{}, kNonController);
+  if (!list) {
+    if (why) *why = "Read Controller Index List: " + list.error().message();
+    co_return unexpected(list.error());
+  }
+  const auto& ids = list->controllers;
+  if (opts.index) {
+    if (std::find(ids.begin(), ids.end(), *opts.index) == ids.end()) {
+      if (why) *why = "controller hci" + std::to_string(*opts.index) + " is not present";
+      co_return unexpected(std::make_error_code(std::errc::no_such_device));
+    }
+    if (!may_take(opts, *opts.index)) {
+      if (why) *why = "controller hci" + std::to_string(*opts.index) + " is not one bcms may take";
+      co_return unexpected(std::make_error_code(std::errc::permission_denied));
+    }
+    co_return *opts.index;
+  }
+  for (std::uint16_t i : ids) {
+    if (!may_take(opts, i)) continue;
+    auto info = co_await call(ch, ReadControllerInformation{}, i);
+    if (info && (info->supported_settings & setting::le)) co_return i;
+  }
+  if (why) *why = ids.empty() ? "no Bluetooth controller" : "no LE controller that bcms may take";
+  co_return unexpected(std::make_error_code(std::errc::no_such_device));
+}
+
+ControllerSupervisor::ControllerSupervisor(MgmtChannel& ch, std::uint16_t index, gap::PairingResponder& pairing,
+                                           gap::BondManager& bonds, central::ScanPolicy& scan, Options opts,
+                                           EventFn on_event)
+    : ch_(ch), index_(index), pairing_(pairing), bonds_(bonds), scan_(scan), opts_(std::move(opts)),
+      on_event_(std::move(on_event)) {
+  if (opts_.stall_window.count() == 0)
+    opts_.stall_window = std::max(std::chrono::seconds(30), 3 * opts_.scan_period);
+}
+
+ControllerSupervisor::~ControllerSupervisor() { stop(); }
+
+void ControllerSupervisor::event(const std::string& what) {
+  spdlog::info("hci{}: {}", index_, what);
+  if (on_event_) on_event_(what);
+}
+
+expected<std::array<std::uint8_t, 16>> ControllerSupervisor::local_irk() const {
+  std::array<std::uint8_t, 16> irk{};
+  const int fd = ::open(opts_.irk_file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd >= 0) {
+    const ssize_t n = ::read(fd, irk.data(), irk.size());
+    ::close(fd);
+    if (n == static_cast<ssize_t>(irk.size())) return irk;
+    return unexpected(std::make_error_code(std::errc::illegal_byte_sequence));
+  }
+  if (errno != ENOENT) return unexpected(errno_code());
+  if (RAND_bytes(irk.data(), static_cast<int>(irk.size())) != 1)
+    return unexpected(std::make_error_code(std::errc::io_error));
+  const int out = ::open(opts_.irk_file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (out < 0) return unexpected(errno_code());
+  const bool ok = ::write(out, irk.data(), irk.size()) == static_cast<ssize_t>(irk.size()) && ::fsync(out) == 0;
+  ::close(out);
+  if (!ok) return unexpected(errno_code());
+  return irk;
+}
+
+asio::awaitable<std::error_code> ControllerSupervisor::configure(std::string* why) {
+  auto fail = [&](std::error_code ec, const std::string& what) {
+    if (why) *why = what + ": " + ec.message();
+    return ec;
+  };
+  auto info = co_await call(ch_, ReadControllerInformation{}, index_);
+  if (!info) co_return fail(info.error(), "Read Controller Information");
+  address_ = info->address;
+  name_ = info->name;
+  std::uint32_t settings = info->current_settings;
+  if (opts_.privacy && (info->supported_settings & setting::privacy) && !(settings & setting::privacy)) {
+    // Set Privacy is refused while powered (mgmt-api.txt).
+    if (settings & setting::powered) {
+      auto off = co_await call(ch_, SetPowered{0}, index_);
+      if (!off) co_return fail(off.error(), "Set Powered off (for Set Privacy)");
+      settings = off->current_settings;
+    }
+    if (auto irk = local_irk()) {
+      const SetPrivacy cmd{1, *irk};  // named: see src/mgmt/call.hpp
+      auto r = co_await call(ch_, cmd, index_);
+      if (!r) spdlog::warn("hci{}: Set Privacy: {} (going on without privacy)", index_, r.error().message());
+    } else {
+      spdlog::warn("hci{}: our IRK ({}): {} (going on without privacy)", index_, opts_.irk_file.string(),
+                   irk.error().message());
+    }
+  }
+  if (!(settings & setting::le)) {
+    auto r = co_await call(ch_, SetLowEnergy{1}, index_);
+    if (!r) co_return fail(r.error(), "Set Low Energy");
+  }
+  if (std::error_code ec = co_await pairing_.configure(true)) co_return fail(ec, "Set Bondable / Set IO Capability");
+  if (!(settings & setting::powered)) {
+    auto r = co_await call(ch_, SetPowered{1}, index_);
+    if (!r) co_return fail(r.error(), "Set Powered");
+  }
+  powered_ = true;
+  present_ = true;
+  if (std::error_code ec = co_await bonds_.load_into_kernel()) co_return fail(ec, "loading the bonds into the kernel");
+  if (std::error_code ec = co_await scan_.start()) co_return fail(ec, "Start Discovery");
+  ++stats_.configured;
+  co_return std::error_code{};
+}
+
+void ControllerSupervisor::start() {
+  if (running_) return;
+  running_ = true;
+  alive_ = std::make_shared<int>(0);
+  std::weak_ptr<int> alive = alive_;
+  subs_.push_back(ch_.subscribe<IndexRemovedEvent>(index_, [this, alive](std::uint16_t, const IndexRemovedEvent&) {
+    if (alive.expired()) return;
+    present_ = false;
+    powered_ = false;
+    ++stats_.removed;
+    event("removed");
+  }));
+  subs_.push_back(ch_.subscribe<IndexAddedEvent>(index_, [this, alive](std::uint16_t, const IndexAddedEvent&) {
+    if (alive.expired()) return;
+    ++stats_.added;
+    event("added again: configuring it and reloading its keys");
+    asio::co_spawn(ch_.get_executor(), reconfigure(alive_), asio::detached);
+  }));
+  asio::co_spawn(ch_.get_executor(), cycle_loop(alive_), asio::detached);
+  asio::co_spawn(ch_.get_executor(), watch_loop(alive_), asio::detached);
+}
+
+void ControllerSupervisor::stop() {
+  running_ = false;
+  subs_.clear();
+  alive_.reset();  // the loops see it on their next wake-up
+}
+
+asio::awaitable<void> ControllerSupervisor::reconfigure(std::shared_ptr<int> alive) {
+  std::string why;
+  const std::error_code ec = co_await configure(&why);
+  if (alive.use_count() == 1) co_return;  // stopped meanwhile
+  if (ec) {
+    ++stats_.recovery_failures;
+    event("configuring it again failed: " + why);
+  } else {
+    event("configured again; keys reloaded");
+  }
+}
+
+asio::awaitable<void> ControllerSupervisor::cycle_loop(std::shared_ptr<int> alive) {
+  asio::steady_timer t(ch_.get_executor());
+  while (true) {
+    co_await sleep_for(t, opts_.scan_period);
+    if (alive.use_count() == 1 || !running_) co_return;
+    if (!present_ || !scan_.wanted() || scan_.paused()) continue;
+    // A fresh scan: stop and start (the policy keeps it stopped while a
+    // connection is being made).
+    (void)co_await scan_.stop();
+    (void)co_await scan_.start();
+    ++stats_.scan_cycles;
+  }
+}
+
+asio::awaitable<std::error_code> ControllerSupervisor::power_cycle() {
+  auto off = co_await call(ch_, SetPowered{0}, index_);
+  if (!off) co_return off.error();
+  auto on = co_await call(ch_, SetPowered{1}, index_);
+  if (!on) co_return on.error();
+  if (std::error_code ec = co_await bonds_.load_into_kernel()) co_return ec;
+  co_return co_await scan_.start();
+}
+
+asio::awaitable<void> ControllerSupervisor::watch_loop(std::shared_ptr<int> alive) {
+  asio::steady_timer t(ch_.get_executor());
+  std::uint64_t previous = 0;
+  int level = 0;  // recovery steps taken for the current stall
+  while (true) {
+    window_reports_ = 0;
+    co_await sleep_for(t, opts_.stall_window);
+    if (alive.use_count() == 1 || !running_) co_return;
+    const std::uint64_t now = window_reports_;
+    const bool should = present_ && scan_.wanted() && !scan_.paused();
+    if (now > 0 || !should) {
+      level = 0;
+      previous = now;
+      continue;
+    }
+    if (previous == 0 && level == 0) continue;  // quiet, not stalled
+    ++stats_.stalls;
+    if (level == 0) {
+      ++stats_.discovery_restarts;
+      event("no reports for " + std::to_string(opts_.stall_window.count()) + " s: restarting discovery");
+      (void)co_await scan_.stop();
+      const std::error_code ec = co_await scan_.start();
+      if (ec) ++stats_.recovery_failures;
+      level = 1;
+    } else if (level == 1) {
+      ++stats_.power_cycles;
+      event("still no reports: power-cycling the controller");
+      const std::error_code ec = co_await power_cycle();
+      if (ec) {
+        ++stats_.recovery_failures;
+        event("power cycle failed: " + ec.message());
+      }
+      level = 2;
+    }
+    previous = now;
+  }
+}
+
+}  // namespace bcms::daemon

@@ -1,0 +1,342 @@
+#include "src/daemon/runtime/runtime.hpp"
+
+#include <spawn.h>
+#include <spdlog/spdlog.h>
+#include <sys/wait.h>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+#include <fstream>
+#include <map>
+#include <stdexcept>
+
+#include "src/central/connections.hpp"
+#include "src/central/connector.hpp"
+#include "src/central/scan_policy.hpp"
+#include "src/collector/collector.hpp"
+#include "src/daemon/iot/backend.hpp"
+#include "src/daemon/iot/http.hpp"
+#include "src/daemon/iot/outbox.hpp"
+#include "src/daemon/iot/outbox_writer.hpp"
+#include "src/daemon/iot/submitter.hpp"
+#include "src/daemon/registry.hpp"
+#include "src/daemon/runtime/controller.hpp"
+#include "src/daemon/service.hpp"
+#include "src/gap/bonds.hpp"
+#include "src/gap/pairing.hpp"
+#include "src/mgmt/call.hpp"
+#include "src/mgmt/control_socket.hpp"
+#include "src/storage/storage.hpp"
+
+extern char** environ;
+
+namespace bcms::daemon {
+
+struct Runtime::Parts {
+  asio::io_context& io;
+  Config cfg;
+  std::unique_ptr<mgmt::MgmtChannel> ch;
+  std::optional<storage::Storage> store;
+  std::uint16_t index = 0;
+  Address local{};
+  std::unique_ptr<gap::BondManager> bonds;
+  std::unique_ptr<Registry> registry;
+  std::unique_ptr<gap::PairingAgent> agent;
+  std::unique_ptr<gap::PairingResponder> pairing;
+  std::unique_ptr<Service> service;
+  std::unique_ptr<central::ScanPolicy> scan;
+  std::unique_ptr<central::L2capConnector> connector;
+  std::unique_ptr<central::ConnectionManager> connections;
+  std::map<const att::AttBearer*, central::Link> links;  // the collector's open connections
+  std::unique_ptr<collector::Collector> collector;
+  std::unique_ptr<ControllerSupervisor> controller;
+  std::vector<mgmt::Subscription> subs;
+  // IoT submission (only with an API URL)
+  std::optional<iot::Outbox> outbox;
+  std::unique_ptr<iot::OutboxWriter> writer;
+  std::unique_ptr<iot::HttpClient> http;
+  std::unique_ptr<iot::Backend> backend;
+  std::unique_ptr<iot::Submitter> submitter;
+  EventSubscription events;
+  asio::steady_timer status_timer{io};
+  std::shared_ptr<int> alive = std::make_shared<int>(0);
+  bool started = false;
+  bool stopped = false;
+  std::uint64_t readings = 0, readings_refused = 0, events_run = 0;
+
+  explicit Parts(asio::io_context& i, Config c) : io(i), cfg(std::move(c)) {}
+
+  void deliver(const collector::Collected& c);
+  void on_event(const Event& ev);
+  void run_command(const Event& ev);
+  void refresh_status();
+  asio::awaitable<expected<std::shared_ptr<att::AttBearer>>> connect(Peer peer);
+  void start_iot();
+};
+
+Runtime::Runtime(asio::io_context& io, Config config, std::optional<mgmt::MgmtChannel::socket_type> channel)
+    : p_(std::make_unique<Parts>(io, std::move(config))) {
+  auto& p = *p_;
+  std::error_code ec;
+  std::filesystem::create_directories(p.cfg.state_dir, ec);
+  if (ec) throw std::runtime_error("state directory " + p.cfg.state_dir.string() + ": " + ec.message());
+  std::filesystem::permissions(p.cfg.state_dir, std::filesystem::perms::owner_all, ec);
+  auto store = storage::Storage::open(p.cfg.state_dir / "bcms.db");
+  if (!store) throw std::runtime_error((p.cfg.state_dir / "bcms.db").string() + ": " + store.error().message());
+  p.store.emplace(std::move(*store));
+  if (!channel) {
+    auto s = mgmt::open_control_socket(io.get_executor());
+    if (!s) throw std::runtime_error("the Bluetooth management socket: " + s.error().message());
+    channel.emplace(std::move(*s));
+  }
+  p.ch = std::make_unique<mgmt::MgmtChannel>(std::move(*channel));
+}
+
+Runtime::~Runtime() {
+  auto& p = *p_;
+  p.alive.reset();
+  p.status_timer.cancel();
+  if (p.submitter) p.submitter->stop();
+  if (p.controller) p.controller->stop();
+  p.subs.clear();
+  p.links.clear();
+  if (p.registry) (void)p.registry->flush();
+  if (p.bonds) p.bonds->flush();
+  if (p.writer) (void)p.writer->flush_now();
+}
+
+Service& Runtime::service() { return *p_->service; }
+Registry& Runtime::registry() { return *p_->registry; }
+std::uint16_t Runtime::index() const { return p_->index; }
+
+asio::awaitable<std::error_code> Runtime::start() {
+  auto& p = *p_;
+  ControllerSupervisor::Options co;
+  co.index = p.cfg.index;
+  co.allowed = p.cfg.take;
+  co.privacy = p.cfg.privacy;
+  co.irk_file = p.cfg.state_dir / "local-irk";
+  co.scan_period = p.cfg.scan_period;
+  std::string why;
+  auto index = co_await ControllerSupervisor::choose(*p.ch, co, &why);
+  if (!index) {
+    spdlog::error("no controller to use: {}", why);
+    co_return index.error();
+  }
+  p.index = *index;
+  auto info = co_await mgmt::call(*p.ch, mgmt::ReadControllerInformation{}, p.index);
+  if (!info) {
+    spdlog::error("hci{}: Read Controller Information: {}", p.index, info.error().message());
+    co_return info.error();
+  }
+  p.local = info->address;
+
+  p.bonds = std::make_unique<gap::BondManager>(*p.ch, p.index, *p.store, p.local);
+  Registry::Options ro;
+  ro.list_window = p.cfg.list_window;
+  ro.readings_per_device = p.cfg.readings_per_device;
+  ro.max_tracked = p.cfg.max_tracked;
+  p.registry = std::make_unique<Registry>(p.io.get_executor(), *p.store, p.local, ro);
+  if (auto r = p.registry->load(); !r) {
+    spdlog::error("loading the registry: {}", r.error().message());
+    co_return r.error();
+  }
+  p.agent = gap::auto_accept_agent();
+  p.pairing = std::make_unique<gap::PairingResponder>(*p.ch, p.index, *p.agent);
+  Service::Options so;
+  so.index = p.index;
+  so.io_capability = p.cfg.io_capability;
+  so.pair_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(p.cfg.pair_timeout);
+  so.readings_default = p.cfg.readings_per_device;
+  p.service = std::make_unique<Service>(*p.ch, *p.registry, *p.bonds, so);
+
+  p.scan = std::make_unique<central::ScanPolicy>(*p.ch, p.index);
+  p.connector = std::make_unique<central::L2capConnector>(p.io, p.local);
+  central::ConnectionManager::Options cmo;
+  cmo.index = p.index;
+  p.connections = std::make_unique<central::ConnectionManager>(*p.ch, *p.connector, *p.scan, cmo);
+  collector::Collector::Options colo;
+  colo.active = true;
+  p.collector = std::make_unique<collector::Collector>(
+      p.io.get_executor(), [&p](const collector::Collected& c) { p.deliver(c); }, colo);
+  p.collector->set_connect([&p](Peer peer) { return p.connect(peer); });
+
+  p.controller = std::make_unique<ControllerSupervisor>(
+      *p.ch, p.index, *p.pairing, *p.bonds, *p.scan, co, [&p](const std::string& what) {
+        Event ev;
+        ev.kind = Event::Kind::controller;
+        ev.text = what;
+        ev.at = Clock::now();
+        p.registry->events().publish(ev);
+      });
+  p.events = p.registry->events().subscribe([&p](const Event& ev) { p.on_event(ev); });
+  p.registry->attach(*p.ch, p.index);
+  p.subs.push_back(p.collector->attach(*p.ch, p.index));
+  std::weak_ptr<int> alive = p.alive;
+  p.subs.push_back(p.ch->subscribe<mgmt::DeviceFoundEvent>(p.index, [&p, alive](std::uint16_t, const auto&) {
+    if (!alive.expired()) p.controller->on_report();
+  }));
+
+  if (std::error_code ec = co_await p.controller->configure(&why)) {
+    spdlog::error("hci{}: {}", p.index, why);
+    co_return ec;
+  }
+  p.controller->start();
+  if (!p.cfg.api_url.empty()) p.start_iot();
+  p.started = true;
+  p.refresh_status();
+  spdlog::info("hci{} ({}): running; mode {}, {} devices remembered, submission {}", p.index, p.local.to_string(),
+               to_string(p.registry->mode()), p.registry->size(), p.submitter ? p.cfg.api_url : "off (no api_url)");
+  co_return std::error_code{};
+}
+
+asio::awaitable<void> Runtime::stop() {
+  auto& p = *p_;
+  if (p.stopped || !p.started) co_return;
+  p.stopped = true;
+  p.status_timer.cancel();
+  if (p.submitter) p.submitter->stop();
+  p.controller->stop();
+  (void)co_await p.scan->stop();
+  p.links.clear();  // closes the collector's connections
+  if (auto r = co_await p.registry->commit(); !r) spdlog::error("writing the registry: {}", r.error().message());
+  p.bonds->flush();
+  if (p.writer) {
+    if (auto r = p.writer->flush_now(); !r) spdlog::error("writing the outbox: {}", r.error().message());
+  }
+  spdlog::info("stopped: {}", status_line());
+}
+
+std::string Runtime::status_line() const {
+  const auto& p = *p_;
+  if (!p.controller) return "starting";
+  std::string s = "hci" + std::to_string(p.index) + (p.controller->present() ? "" : " (removed)") + ", " +
+                  std::to_string(p.registry->size()) + " devices, " + std::to_string(p.readings) + " readings";
+  if (p.outbox) s += ", outbox " + std::to_string(p.outbox->counters().accepted - p.outbox->counters().submitted) +
+                     " waiting";
+  return s;
+}
+
+void Runtime::Parts::deliver(const collector::Collected& c) {
+  const Peer key = registry->find(c.device.addr).value_or(c.device);
+  registry->add_reading(key, c.reading, c.time);
+  ++readings;
+  if (!registry->accepts_readings_from(key)) {
+    ++readings_refused;  // mode `approved`: not approved
+    return;
+  }
+  if (writer) writer->add(key.addr.to_string(), c.time, std::span<const sensor::Reading>(&c.reading, 1));
+}
+
+asio::awaitable<expected<std::shared_ptr<att::AttBearer>>> Runtime::Parts::connect(Peer peer) {
+  const Peer key = registry->find(peer.addr).value_or(peer);
+  if (!registry->accepts_readings_from(key)) co_return unexpected(std::make_error_code(std::errc::operation_not_permitted));
+  auto link = co_await connections->async_connect(peer);
+  if (!link) co_return unexpected(link.error());
+  std::shared_ptr<att::AttBearer> bearer = link->bearer;
+  const att::AttBearer* id = bearer.get();
+  std::weak_ptr<int> alive_w = alive;
+  link->on_closed([this, id, alive_w](std::error_code) {
+    // Not from inside the Link's own callback: erase on the next turn.
+    asio::post(io, [this, id, alive_w] {
+      if (!alive_w.expired()) links.erase(id);
+    });
+  });
+  links.insert_or_assign(id, std::move(*link));
+  bearer->start();
+  co_return bearer;
+}
+
+void Runtime::Parts::start_iot() {
+  iot::OutboxOptions oo;
+  oo.max_samples = cfg.outbox_max_readings;
+  std::string detail;
+  auto ob = iot::Outbox::open(cfg.state_dir / "outbox.db", oo, &detail);
+  if (!ob) {
+    spdlog::error("the outbox ({}): {} {}; readings are not submitted", (cfg.state_dir / "outbox.db").string(),
+                  ob.error().message(), detail);
+    return;
+  }
+  outbox.emplace(std::move(*ob));
+  http = std::make_unique<iot::HttpClient>(io.get_executor());
+  iot::BackendOptions bo;
+  bo.base_url = cfg.api_url;
+  bo.credentials.token_file = cfg.token_file;
+  bo.credentials.token_url = cfg.oauth_token_url;
+  bo.credentials.client_id = cfg.oauth_client_id;
+  if (!cfg.oauth_client_secret_file.empty()) {
+    std::ifstream f(cfg.oauth_client_secret_file);
+    std::getline(f, bo.credentials.client_secret);
+  }
+  bo.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(cfg.iot_timeout);
+  backend = std::make_unique<iot::Backend>(*http, bo);
+  iot::SubmitterOptions so;
+  so.interval = std::chrono::duration_cast<std::chrono::milliseconds>(cfg.submit_period);
+  so.may_register = [this](std::string_view device) {
+    auto a = Address::parse(device);
+    if (!a) return false;
+    auto key = registry->find(*a);
+    if (!key) return false;
+    auto info = registry->info(*key);
+    return info && (info->approved || info->paired);
+  };
+  submitter = std::make_unique<iot::Submitter>(io.get_executor(), *backend, *outbox, so);
+  writer = std::make_unique<iot::OutboxWriter>(io.get_executor(), *outbox, [this] { submitter->wake(); });
+  submitter->start();
+}
+
+void Runtime::Parts::on_event(const Event& ev) {
+  if (ev.kind == Event::Kind::reading) {
+    spdlog::debug("event {} {} {}", to_string(ev.kind), ev.address, ev.text);
+  } else {
+    spdlog::info("event {} {} {}", to_string(ev.kind), ev.address, ev.text);
+  }
+  if (ev.kind == Event::Kind::controller) refresh_status();
+  if (cfg.notify && !cfg.notify_command.empty()) run_command(ev);
+}
+
+void Runtime::Parts::run_command(const Event& ev) {
+  // The child's environment: ours plus the event.
+  std::vector<std::string> env;
+  for (char** e = environ; *e; ++e) env.emplace_back(*e);
+  env.push_back("BCMS_EVENT=" + std::string(to_string(ev.kind)));
+  env.push_back("BCMS_ADDRESS=" + ev.address);
+  env.push_back("BCMS_TEXT=" + ev.text);
+  std::vector<char*> envp;
+  for (auto& s : env) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  std::string cmd = cfg.notify_command;
+  char sh[] = "/bin/sh", dash_c[] = "-c";
+  char* argv[] = {sh, dash_c, cmd.data(), nullptr};
+  pid_t pid = 0;
+  if (const int rc = posix_spawn(&pid, "/bin/sh", nullptr, nullptr, argv, envp.data()); rc != 0) {
+    spdlog::warn("events.command: {}", std::strerror(rc));
+    return;
+  }
+  ++events_run;
+}
+
+void Runtime::Parts::refresh_status() {
+  if (!controller || !service) return;
+  while (waitpid(-1, nullptr, WNOHANG) > 0) {
+  }  // events.command children
+  ControllerStatus s;
+  s.present = controller->present();
+  s.index = index;
+  s.address = local.to_string();
+  s.name = controller->name();
+  s.powered = controller->powered() && controller->present();
+  s.discovering = scan->discovering();
+  service->set_controller(s);
+  status_timer.expires_after(std::chrono::seconds(1));
+  std::weak_ptr<int> alive_w = alive;
+  status_timer.async_wait([this, alive_w](std::error_code ec) {
+    if (!ec && !alive_w.expired() && !stopped) refresh_status();
+  });
+}
+
+}  // namespace bcms::daemon
