@@ -32,6 +32,10 @@ using Args = std::vector<std::string>;
 /// own message.
 std::string error_text(std::error_code ec) {
   if (ec.category() != att::att_category()) return ec.message();
+  // BlueZ's own application error codes (attrib/att.h ATT_ECODE_IO, _TIMEOUT, _ABORTED).
+  if (ec.value() == 0x80) return "Internal application error: I/O";
+  if (ec.value() == 0x81) return "A timeout occured";  // (sic)
+  if (ec.value() == 0x82) return "The operation was aborted";
   switch (static_cast<att::att_errc>(ec.value())) {
     case att::att_errc::invalid_handle: return "Invalid handle";
     case att::att_errc::read_not_permitted: return "Attribute can't be read";
@@ -368,12 +372,9 @@ class Interactive {
       line("Discover descriptors finished: %s", error_text(r.error()).c_str());
       co_return;
     }
+    // The end of the database (Attribute Not Found) is not reported:
+    // gatttool -I prints nothing for it either (seen in the VM).
     for (const auto& x : *r) line("handle: %s, uuid: %s", h4(x.handle).c_str(), x.type.to_string128().c_str());
-    // gatttool goes on until the server answers Attribute Not Found, and
-    // says so, unless the range ended first.
-    if (r->empty() || r->back().handle < end)
-      line("Discover descriptors finished: %s",
-           error_text(make_error_code(att::att_errc::attribute_not_found)).c_str());
   }
 
   asio::awaitable<void> read_hnd(const Args& a) {
