@@ -257,6 +257,7 @@ TEST_CASE("First connection discovers and stores; the second, same hash, sends n
   CHECK(encode(*db) == encode(first));
   CHECK(st.requests == 2);  // the hash read and the Client Supported Features write
   CHECK(battery_level(rig, l, *db) == bytes{0x64});  // the cached handles are the device's
+  CHECK(l.client->service_changed_handle() == db->find(Uuid(service_changed_uuid))->value_handle);
 }
 
 TEST_CASE("Vol 3 Part G 7.2: Client Supported Features written with bit 0 (Robust Caching), cache hit or not") {
