@@ -250,6 +250,10 @@ asio::awaitable<expected<RemoteDatabase>> resolve_once(GattClient& client, Disco
     if (store && !unusable && (db->hash || db->find(Uuid(service_changed_uuid)))) store->save_cache(identity, encode(*db));
   }
 
+  // The client watches Service Changed at this handle (learnt by its own
+  // discovery, told here when the database came from the cache).
+  if (const CharacteristicInfo* sc = db->find(Uuid(service_changed_uuid))) client.set_service_changed_handle(sc->value_handle);
+
   // Part G 7.2: Robust Caching, so that a change we missed is answered
   // Database Out Of Sync rather than served from moved handles.
   if (const CharacteristicInfo* f = db->find(Uuid(client_features_uuid))) {

@@ -32,10 +32,10 @@ const Key128 kIrk{0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF, 0xFE, 0xDC, 0x
 constexpr std::uint8_t op_read_by_group_type = 0x10;
 constexpr std::uint8_t op_write_req = 0x12;
 
-/// An RPA of kIrk with this prand (top bits forced to 0b01).
-Peer rpa(std::uint32_t prand) {
+/// An RPA of `irk` with this prand (top bits forced to 0b01).
+Peer rpa(std::uint32_t prand, const Key128& irk = kIrk) {
   prand = (prand & 0x3FFFFF) | 0x400000;
-  const std::uint32_t hash = gap::rpa_hash(kIrk, prand).value();
+  const std::uint32_t hash = gap::rpa_hash(irk, prand).value();
   Peer p{{}, AddressType::le_random};
   for (int i = 0; i < 3; ++i) {
     p.addr.b[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(hash >> (8 * i));
@@ -257,6 +257,7 @@ TEST_CASE("First connection discovers and stores; the second, same hash, sends n
   CHECK(encode(*db) == encode(first));
   CHECK(st.requests == 2);  // the hash read and the Client Supported Features write
   CHECK(battery_level(rig, l, *db) == bytes{0x64});  // the cached handles are the device's
+  CHECK(l.client->service_changed_handle() == db->find(Uuid(service_changed_uuid))->value_handle);
 }
 
 TEST_CASE("Vol 3 Part G 7.2: Client Supported Features written with bit 0 (Robust Caching), cache hit or not") {
@@ -368,6 +369,34 @@ TEST_CASE("Vol 6 Part B 1.3.2.3: two RPAs of one identity find the same entry") 
   CHECK(o.st.cache_hit);
   CHECK(o.group_reads == 0);
   CHECK_FALSE(rig.store->gatt_cache(kLocal, a).value());  // nothing under an RPA
+}
+
+TEST_CASE("An identity learnt from a New Identity Resolving Key event keys the cache of its next RPAs") {
+  Rig rig;
+  const Peer id2{Address::parse("D2:00:00:00:00:02").value(), AddressType::le_random};
+  Key128 irk2 = kIrk;
+  irk2[0] ^= 0xFF;
+  const Peer first = rpa(0x111111, irk2), later = rpa(0x222222, irk2);
+  CHECK(rig.bonds->identity_of(later) == later);  // unknown yet
+  // mgmt-api.txt New Identity Resolving Key Event: Store_Hint, Random_Address,
+  // Address, Address_Type (2: LE random), Value.
+  bytes ev{0x01};
+  ev.insert(ev.end(), first.addr.b.begin(), first.addr.b.end());
+  ev.insert(ev.end(), id2.addr.b.begin(), id2.addr.b.end());
+  ev.push_back(0x02);
+  ev.insert(ev.end(), irk2.begin(), irk2.end());
+  rig.kernel.event(0x0018, 0, ev);
+  REQUIRE(test::run_until(rig.io, [&] { return rig.bonds->bonded(id2); }, std::chrono::milliseconds(1000)));
+  CHECK(rig.bonds->identity_of(first) == id2);
+  CHECK(rig.bonds->identity_of(later) == id2);
+  CHECK(rig.bonds->identity_of(rpa(0x333333)) == kId);  // the other bond's RPAs stay its own
+  Device dev(1);
+  CHECK_FALSE(rig.connect_and_resolve(dev, rig.bonds->identity_of(first)).st.cache_hit);
+  const auto o = rig.connect_and_resolve(dev, rig.bonds->identity_of(later));
+  CHECK(o.st.cache_hit);
+  CHECK(o.group_reads == 0);
+  CHECK(rig.cached(id2));
+  CHECK_FALSE(rig.cached(kId));
 }
 
 TEST_CASE("Device Unpaired drops the cache with the bond; a peer that is not bonded gets none") {
