@@ -200,6 +200,8 @@ TEST_CASE("connect: fast parameters loaded, discovery stopped for the attempt an
   Link link = std::move(***r);
   CHECK(link.peer == peer(1));
   REQUIRE(link.bearer);
+  CHECK(link.bearer->state().security != nullptr);  // the client can raise the link's security
+  CHECK(link.bearer->state().peer == peer(1));
   CHECK(link.slot.held());
   CHECK(f.stats().in_use == 1);
   CHECK(f.stats().connecting == 0);
@@ -422,6 +424,7 @@ TEST_CASE("the peer closes the link: the slot is returned and Link::on_closed ru
   REQUIRE(f.run_until([&] { return closed.has_value(); }));
   CHECK(in_use_at_close == 0);
   CHECK_FALSE(link.slot.held());
+  CHECK(link.bearer->state().security == nullptr);  // the security object went with the link
   CHECK(f.stats().slots_returned == 1);
 }
 
