@@ -13,6 +13,7 @@
 #include "gen/mgmt_types.hpp"
 #include "protocol/mgmt/status.hpp"
 #include "protocol/sys_error.hpp"
+#include "src/att/link_security.hpp"
 #include "src/central/central_error.hpp"
 #include "src/mgmt/call.hpp"
 
@@ -235,11 +236,16 @@ asio::awaitable<expected<Link>> run(const StatePtr& st, Peer peer, ConnectionMan
       att::ConnState cs;
       cs.id = st->next_id++;
       cs.peer = peer;
+      std::shared_ptr<att::SocketLinkSecurity> security;
+      if (o.link_security) {
+        security = std::make_shared<att::SocketLinkSecurity>(a.socket->native_handle());
+        cs.security = security.get();
+      }
       Link link;
       link.peer = peer;
       link.bearer = att::AttBearer::create(std::move(*a.socket), std::move(cs), o.bearer);
       link.slot = std::move(grant->slot);
-      link.watch_bearer();
+      link.watch_bearer(std::move(security));
       co_return link;
     }
     const std::error_code ec = a.socket.error();
@@ -347,9 +353,12 @@ Link::~Link() {
   if (bearer) bearer->close();  // returns the slot through on_closed
 }
 
-void Link::watch_bearer() {
+void Link::watch_bearer(std::shared_ptr<void> keep) {
   if (!bearer || !slot.s_) return;
-  bearer->on_closed([s = slot.s_](std::error_code why) {
+  // The bearer calls this once, moved out of itself: `keep` dies after it,
+  // so the bearer's pointer to it is cleared first.
+  bearer->on_closed([s = slot.s_, keep = std::move(keep), b = std::weak_ptr<att::AttBearer>(bearer)](std::error_code why) {
+    if (auto self = b.lock()) self->state().security = nullptr;
     auto cb = std::move(s->on_closed);
     s->on_closed = nullptr;
     if (auto owner = s->owner.lock()) owner->return_slot(*s);

@@ -111,8 +111,9 @@ struct Link {
   ~Link();
   /// Runs once when the bearer ends, after the slot was returned.
   void on_closed(std::function<void(std::error_code)> cb);
-  /// The manager's: the bearer's end returns the slot.
-  void watch_bearer();
+  /// The manager's: the bearer's end returns the slot; `keep` (the link's
+  /// security object) lives as long as the bearer.
+  void watch_bearer(std::shared_ptr<void> keep);
 };
 
 class ConnectionManager {
@@ -131,6 +132,9 @@ class ConnectionManager {
   struct ConnectOptions {
     clock::duration deadline = std::chrono::seconds(30);  // wait + attempts + backoffs
     bool fast_params = true;  // load Options::fast before connecting
+    /// The bearer's ConnState gets an att::SocketLinkSecurity on the
+    /// socket (BT_SECURITY): what lets a client raise the link's security.
+    bool link_security = true;
     att::AttBearer::Options bearer{};
   };
   struct Stats {

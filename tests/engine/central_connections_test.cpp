@@ -11,6 +11,7 @@
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/cancellation_signal.hpp>
 #include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
 #include <asio/post.hpp>
 #include <memory>
 #include <optional>
@@ -199,6 +200,8 @@ TEST_CASE("connect: fast parameters loaded, discovery stopped for the attempt an
   Link link = std::move(***r);
   CHECK(link.peer == peer(1));
   REQUIRE(link.bearer);
+  CHECK(link.bearer->state().security != nullptr);  // the client can raise the link's security
+  CHECK(link.bearer->state().peer == peer(1));
   CHECK(link.slot.held());
   CHECK(f.stats().in_use == 1);
   CHECK(f.stats().connecting == 0);
@@ -421,6 +424,7 @@ TEST_CASE("the peer closes the link: the slot is returned and Link::on_closed ru
   REQUIRE(f.run_until([&] { return closed.has_value(); }));
   CHECK(in_use_at_close == 0);
   CHECK_FALSE(link.slot.held());
+  CHECK(link.bearer->state().security == nullptr);  // the security object went with the link
   CHECK(f.stats().slots_returned == 1);
 }
 
@@ -544,4 +548,44 @@ TEST_CASE("ScanPolicy: discovery the kernel ends is restarted unless paused; the
   f.settle(50ms);
   CHECK(f.kernel.count(op_start_discovery) == 3);
   CHECK_FALSE(f.scan.discovering());
+}
+
+TEST_CASE("ScanPolicy: a pause taken while Start Discovery is on its way stops discovery once it has started") {
+  Fixture f;
+  bool started = false;
+  asio::co_spawn(
+      f.io, [&]() -> asio::awaitable<void> { co_await f.scan.start(); }, [&](std::exception_ptr) { started = true; });
+  std::optional<expected<central::ScanPolicy::Pause>> pause;
+  asio::co_spawn(
+      f.io, [&]() -> asio::awaitable<void> { pause.emplace(co_await f.scan.pause()); }, asio::detached);
+  REQUIRE(f.run_until([&] { return started && pause.has_value(); }));
+  REQUIRE(*pause);
+  REQUIRE(f.run_until([&] { return f.kernel.count(op_stop_discovery) == 1; }));
+  f.settle();
+  CHECK_FALSE(f.scan.discovering());
+  CHECK(f.kernel.opcodes() == std::vector<std::uint16_t>{op_start_discovery, op_stop_discovery});
+  (*pause)->reset();
+  REQUIRE(f.run_until([&] { return f.kernel.count(op_start_discovery) == 2 && f.scan.discovering(); }));
+}
+
+TEST_CASE("bounded: max_attempts 2 runs two attempts at once, the third waits for one of them") {
+  ConnectionManager::Options o;
+  o.max_links = 3;
+  o.max_attempts = 2;
+  Fixture f(o);
+  std::vector<Result> r;
+  for (std::uint8_t i = 1; i <= 3; ++i) r.push_back(f.connect(peer(i)));
+  REQUIRE(f.run_until([&] { return f.connector.calls.size() == 2; }));
+  f.settle();
+  CHECK(f.connector.calls.size() == 2);
+  CHECK(f.stats().connecting == 2);
+  CHECK(f.stats().queued == 1);
+  f.connector.fail(*f.connector.calls[1], errno_code(ECONNREFUSED));
+  REQUIRE(f.run_until([&] { return f.connector.calls.size() == 3; }));
+  CHECK(f.connector.calls[2]->peer == peer(3));
+  f.connector.succeed(*f.connector.calls[0]);
+  f.connector.succeed(*f.connector.calls[2]);
+  REQUIRE(f.run_until([&] { return r[0]->has_value() && r[2]->has_value(); }));
+  CHECK(f.stats().peak_connecting == 2);
+  CHECK(f.stats().in_use == 2);
 }

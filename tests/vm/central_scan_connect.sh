@@ -60,6 +60,12 @@ wait_down 1
 step "errno: colliding connects"
 t 30 bcms-central-probe errno "$A0" --index 1 > /tmp/errno.log 2>&1
 cat /tmp/errno.log
+# What the manager's busy handling relies on (Linux 6.12, central not
+# advertising: hci_connect_le_scan, l2cap_chan_connect).
+expect_grep 'first connect to .*: 115 EINPROGRESS$' /tmp/errno.log "a first ATT connect is pending (EINPROGRESS)"
+expect_grep 'same device while the first is pending: 16 EBUSY$' /tmp/errno.log "a second ATT connect to a device being connected: EBUSY"
+expect_grep 'another device while one is pending: 115 EINPROGRESS$' /tmp/errno.log "a connect to another device while one is pending is accepted (EINPROGRESS)"
+expect_grep 'same device while it is connected: 16 EBUSY$' /tmp/errno.log "a second ATT connect to a connected device: EBUSY"
 
 wait_down 2
 step "a busy connect recovered: our own ATT socket holds the channel"
