@@ -160,7 +160,12 @@ class Registry {
   Now now_;
   Mode mode_ = Mode::approved;
   bool mode_dirty_ = false;
-  std::map<Peer, Entry> entries_;
+  /// Orders peers as their written addresses sort (most significant
+  /// octet first), then by type: list() needs no sort.
+  struct WrittenOrder {
+    bool operator()(const Peer& a, const Peer& b) const noexcept;
+  };
+  std::map<Peer, Entry, WrittenOrder> entries_;
   std::map<Address, Peer> rpa_to_identity_;  // merged RPAs
   std::vector<std::pair<Peer, Key128>> irks_;  // identity -> IRK
   std::map<Peer, bool> dirty_;  // key -> write (true) or delete (false)

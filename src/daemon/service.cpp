@@ -183,7 +183,10 @@ awaitable<expected<void, Error>> Service::do_pair(const Peer& key) {
     co_return unexpected(err);
   }
   ++stats_.pair_successes;
-  registry_.set_paired(key, true);  // also approves; keys came before the reply (BondManager)
+  // Keys came before the reply (BondManager); an IRK among them may have
+  // merged an RPA entry into the device's identity: mark that one.
+  const Peer paired = registry_.find(key.addr).value_or(key);
+  registry_.set_paired(paired, true);  // also approves
   co_return co_await registry_.commit();
 }
 

@@ -161,6 +161,28 @@ TEST_CASE("pair: the agent answers the kernel, the reply is the outcome, pairing
   CHECK(r.run(r.svc->is_paired("11:22:33:44:55:66")).value());
 }
 
+TEST_CASE("pair a device known by its RPA: the IRK merges it, one paired entry under its identity") {
+  Rig r;
+  const Peer identity{Address::parse("C1:23:45:67:89:AB").value(), AddressType::le_random};
+  r.kernel.on(kPairDevice, [&](const Command& c) {
+    // SMP key distribution: the IRK (naming the RPA used) and the LTK, for the identity.
+    r.kernel.event(0x0018, 0, test::new_irk(1, test::kSampleRpa.addr, identity, test::kSampleIrk));
+    r.kernel.event(0x000A, 0, test::new_ltk(identity, 0x60));
+    return Answer{0, bytes(c.params.begin(), c.params.begin() + 7)};
+  });
+  r.seen(test::kSampleRpa);
+  REQUIRE(r.run(r.svc->pair(test::kSampleRpa.addr.to_string())));
+  CHECK(r.kernel.params(kPairDevice).value().at(6) == 0x02);  // Pair Device to the RPA (LE random)
+  auto list = r.run(r.svc->list(false)).value();
+  REQUIRE(list.size() == 1);
+  CHECK(list[0].address == "C1:23:45:67:89:AB");
+  CHECK(list[0].paired);
+  CHECK(list[0].current_address == std::optional<std::string>("70:81:94:0D:FB:AA"));
+  CHECK(r.run(r.svc->is_paired("C1:23:45:67:89:AB")).value());
+  CHECK(r.run(r.svc->is_paired("70:81:94:0D:FB:AA")).value());  // the RPA names the same device
+  CHECK(r.bonds->bonded(identity));
+}
+
 TEST_CASE("pair: a kernel failure is the reply, nothing approved") {
   Rig r;
   r.pairing_kernel(0x05);  // Authentication Failed
