@@ -326,3 +326,33 @@ TEST_CASE("outage: the backend is down for a long time: retried with backoff, bo
   CHECK(r["data"][19]["data"]["rate"] == 90);
   CHECK(r["duplicates"] == 0);
 }
+
+TEST_CASE("payload: in the strings style the backend receives the seed's shape and values") {
+  Setup s;
+  BackendOptions o = s.backend_options();
+  o.style = ValueStyle::strings;
+  Backend api(s.http, o);
+  s.add(dev_a, 1642694304, hr(67));
+  s.add(dev_a, 1642694364, hr(66));
+  s.add(dev_a, 1642694364, battery(22));
+  Submitter sub(s.io.get_executor(), api, s.outbox, s.sopts);
+  REQUIRE(run_co(s.io, sub.round()));
+  const json r = s.received();
+  const std::string id = r["devices"][0]["id"];
+  // What the backend stored, regrouped as the seed shows it.
+  json expected = json::parse(seed_example);
+  for (auto& e : expected["data"]) e["iotDeviceId"] = id;
+  json got = {{"data", json::array()}};
+  for (const auto& d : r["data"]) {
+    json* entry = nullptr;
+    for (auto& e : got["data"]) {
+      if (e["dataType"] == d["dataType"]) entry = &e;
+    }
+    if (!entry) {
+      got["data"].push_back({{"iotDeviceId", d["iotDeviceId"]}, {"dataType", d["dataType"]}, {"data", json::array()}});
+      entry = &got["data"].back();
+    }
+    (*entry)["data"].push_back({{"timestamp", d["timestamp"]}, {"data", d["data"]}});
+  }
+  CHECK(got == expected);
+}

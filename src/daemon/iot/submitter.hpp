@@ -12,9 +12,11 @@
 //      expire after the outbox's unregistered_expiry (180 s).
 //   2. submission in batches of at most `batch_limit` samples of that
 //      device, oldest first: 2xx removes the batch; a 4xx is logged with
-//      the body and the batch is dropped (counted), then the device's
-//      next batch and the other devices go on; a 5xx, garbage, a timeout
-//      or a refused connection ends the round.
+//      the body and the batch is dropped (counted), the device's
+//      registration is asked again next round (a backend that forgot the
+//      device answers 4xx too), and the device's next batch and the other
+//      devices go on; a 5xx, garbage, a timeout, a refused token or a
+//      refused connection ends the round.
 // A round that ended on a transient failure is followed by exponential
 // backoff (backoff_min doubling up to backoff_max) instead of the
 // interval, and wake() does not shorten it.
