@@ -264,6 +264,8 @@ expected<CommandLine, Error> parse_command_line(int argc, const char* const* arg
   auto* o_api = app.add_option("--api-url", api_url, "IoT backend base URL");
   auto* o_token = app.add_option("--token-file", token_file, "file holding the backend's bearer token");
   auto* o_rpc = app.add_option("--rpc-listen", rpc_listen, "RPC address (127.0.0.1:4567)");
+  bool check_only = false;
+  app.add_flag("--check-config", check_only, "read the configuration (file and flags), say whether it is valid, exit");
 
   std::vector<std::string> args;
   for (int i = 1; i < argc; ++i) args.emplace_back(argv[i]);
@@ -299,6 +301,11 @@ expected<CommandLine, Error> parse_command_line(int argc, const char* const* arg
   if (o_api->count()) c.api_url = api_url;
   if (o_token->count()) c.token_file = token_file;
   if (o_rpc->count()) c.rpc_listen = rpc_listen;
+  if (check_only) {
+    out.exit_code = 0;
+    out.output = "configuration OK" + (c.source.empty() ? std::string(" (defaults and flags only)\n")
+                                                        : " (" + c.source.string() + ")\n");
+  }
   return out;
 }
 

@@ -22,12 +22,16 @@ def help_items(program):
         if not line.strip():
             section = None if section == "sub" else section
             continue
+        m = re.match(r"\s+command TEXT:\{([^}]*)\}", line)
+        if m:  # a positional command (bcms): its choices are the commands
+            cmds.extend(m.group(1).split(","))
+            continue
         if section == "sub":
             m = re.match(r"  (\S+)\s", line + " ")
             if m:
                 cmds.append(m.group(1))
         elif section == "opt":
-            for o in re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]*)", line.split("  ")[1] if "  " in line else line):
+            for o in re.findall(r"(?<![\w-])(--[a-z][a-z0-9_-]*)", line.split("  ")[1] if "  " in line else line):
                 if o not in ("--help", "--help-all"):
                     opts.append(o)
     return cmds, opts

@@ -203,7 +203,7 @@ asio::awaitable<void> Runtime::stop() {
   p.controller->stop();
   (void)co_await p.scan->stop();
   p.links.clear();  // closes the collector's connections
-  if (auto r = co_await p.registry->commit(); !r) spdlog::error("writing the registry: {}", r.error().message());
+  if (auto r = co_await p.registry->commit(); !r) spdlog::error("writing the registry: {}", r.error().text);
   p.bonds->flush();
   if (p.writer) {
     if (auto r = p.writer->flush_now(); !r) spdlog::error("writing the outbox: {}", r.error().message());
