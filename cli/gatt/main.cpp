@@ -8,9 +8,10 @@
 #include <cstdio>
 #include <string>
 
+#include "cli/gatt/format.hpp"
+#include "cli/gatt/interactive.hpp"
 #include "cli/gatt/session.hpp"
 #include "protocol/hex.hpp"
-#include "protocol/sensor/gatt_readings.hpp"
 #include "gen/mgmt_types.hpp"
 #include "src/mgmt/sync.hpp"
 
@@ -35,26 +36,7 @@ struct Options {
   bytes parsed_value;
 };
 
-/// gatttool prints values as "%02x " per octet.
-std::string spaced(byte_span v) { return v.empty() ? std::string() : hex_bytes(v, {.separator = ' '}) + ' '; }
-
-std::string h4(std::uint16_t v) { return hex_int(v, 2); }
-
 void emit(const json& j) { std::printf("%s\n", j.dump().c_str()); }
-
-std::string decoded(std::uint16_t uuid16, byte_span value) {
-  auto r = sensor::decode_characteristic(uuid16, value);
-  if (!r || r->empty()) return {};
-  std::string s;
-  for (const auto& x : *r) {
-    char b[96];
-    std::snprintf(b, sizeof b, "%s%.*s %.*s=%g%s%.*s", s.empty() ? "" : ", ", static_cast<int>(x.type.size()),
-                  x.type.data(), static_cast<int>(x.field.size()), x.field.data(), x.value, x.unit.empty() ? "" : " ",
-                  static_cast<int>(x.unit.size()), x.unit.data());
-    s += b;
-  }
-  return s;
-}
 
 }  // namespace
 
@@ -71,7 +53,10 @@ int main(int argc, char** argv) {
   app.add_flag("--json", o.json_output, "One JSON document per result");
   bool listen_flag = false;
   app.add_flag("--listen", listen_flag, "After the command, print notifications and indications until interrupted");
-  app.require_subcommand(1);
+  bool interactive = false;
+  app.add_flag("-I,--interactive", interactive,
+               "Use interactive mode (gatttool -I's commands; -b/-t/-l are the defaults of `connect`)");
+  app.require_subcommand(0, 1);
   app.footer("Exit codes: 0 success; 1 the peer refused (ATT error by name); 2 bad usage; "
              "3 no Bluetooth socket; 4 timed out or disconnected.");
 
@@ -187,6 +172,16 @@ int main(int argc, char** argv) {
     const int rc = app.exit(e);
     return rc == 0 ? kOk : kUsage;
   }
+  if (!interactive && app.get_subcommands().empty()) {
+    std::fprintf(stderr, "a command is required (or -I for interactive mode); see --help\n");
+    return kUsage;
+  }
+  if (interactive && o.json_output) {
+    std::fprintf(stderr, "--json is not available in interactive mode\n");
+    return kUsage;
+  }
+  if (interactive && o.address.empty()) o.address = "00:00:00:00:00:00";  // `connect ADDRESS` gives it
+  const bool have_address = !o.address.empty() && o.address != "00:00:00:00:00:00";
   auto addr = Address::parse(o.address);
   if (!addr) {
     std::fprintf(stderr, "invalid address: '%s' (XX:XX:XX:XX:XX:XX expected)\n", o.address.c_str());
@@ -228,6 +223,7 @@ int main(int argc, char** argv) {
     }
     t.local = info->value.address;
   }
+  if (interactive) return run_interactive(t, have_address);
   int rc = kOk;
   auto session = Session::connect(t, rc);
   if (!session) return rc;

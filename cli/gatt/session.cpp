@@ -19,53 +19,78 @@ int failed(const std::string& what, std::error_code ec) {
   return kRefused;
 }
 
-std::unique_ptr<Session> Session::connect(const Target& t, int& exit_code) {
-  std::unique_ptr<Session> s(new Session());
+Link::~Link() {
+  client.reset();
+  if (bearer) bearer->close();
+}
+
+void async_open(asio::io_context& io, const Target& t,
+                std::function<void(std::unique_ptr<Link>, std::optional<OpenFailure>)> done) {
   // Bound to the ATT CID: the kernel makes it a fixed channel (bound
   // without one, connect() to CID 4 fails with EINVAL).
-  auto sock = l2cap::open_bound(s->io_, l2cap::Endpoint{t.local, AddressType::le_public, 0, l2cap::att_cid});
+  auto sock = l2cap::open_bound(io, l2cap::Endpoint{t.local, AddressType::le_public, 0, l2cap::att_cid});
   if (!sock) {
-    std::fprintf(stderr, "cannot open an L2CAP socket: %s%s\n", sock.error().message().c_str(),
-                 sock.error() == std::errc::address_family_not_supported ? " (no Bluetooth in this kernel)" : "");
-    exit_code = sock.error() == std::errc::address_family_not_supported ? kUnavailable : kRefused;
-    return nullptr;
+    const bool no_bt = sock.error() == std::errc::address_family_not_supported;
+    done(nullptr, OpenFailure{"cannot open an L2CAP socket: " + sock.error().message() +
+                                  (no_bt ? " (no Bluetooth in this kernel)" : ""),
+                              no_bt ? kUnavailable : kRefused});
+    return;
   }
-  const int fd = sock->native_handle();
   if (t.security > att::SecurityLevel::low) {
-    // Before connect: the kernel encrypts (or pairs) as the link comes up.
-    if (auto ec = l2cap::set_security(fd, t.security)) {
-      std::fprintf(stderr, "cannot set the security level: %s\n", ec.message().c_str());
-      exit_code = kRefused;
-      return nullptr;
+    if (auto ec = l2cap::set_security(sock->native_handle(), t.security)) {
+      done(nullptr, OpenFailure{"cannot set the security level: " + ec.message(), kRefused});
+      return;
     }
   }
-  std::optional<std::error_code> result;
-  l2cap::async_connect(*sock, l2cap::Endpoint{t.peer.addr, t.peer.type, 0, l2cap::att_cid}, t.timeout,
-                       [&](std::error_code ec) { result = ec; });
-  while (!result && s->io_.run_one()) {
+  auto socket = std::make_shared<l2cap::Socket>(std::move(*sock));
+  const std::string peer = t.peer.to_string();
+  l2cap::async_connect(*socket, l2cap::Endpoint{t.peer.addr, t.peer.type, 0, l2cap::att_cid}, t.timeout,
+                       [socket, peer, t, done = std::move(done)](std::error_code ec) {
+                         if (ec) {
+                           const bool timed_out = ec == std::errc::timed_out || ec == asio::error::timed_out;
+                           done(nullptr, OpenFailure{"connecting to " + peer + " failed: " + ec.message(),
+                                                     timed_out ? kTimeout : kRefused});
+                           return;
+                         }
+                         auto link = std::make_unique<Link>();
+                         const int fd = socket->native_handle();
+                         att::ConnState st;
+                         st.id = 1;
+                         st.peer = t.peer;
+                         link->security = std::make_unique<att::SocketLinkSecurity>(fd);
+                         st.security = link->security.get();
+                         att::AttBearer::Options o;
+                         o.raise_security = false;  // the client raises on its own refusals (GattClient)
+                         link->bearer = att::AttBearer::create(std::move(*socket), std::move(st), o);
+                         link->client = std::make_unique<att::GattClient>(link->bearer);
+                         done(std::move(link), std::nullopt);
+                       });
+}
+
+std::unique_ptr<Session> Session::connect(const Target& t, int& exit_code) {
+  std::unique_ptr<Session> s(new Session());
+  std::optional<OpenFailure> failure;
+  bool finished = false;
+  async_open(s->io_, t, [&](std::unique_ptr<Link> link, std::optional<OpenFailure> f) {
+    finished = true;
+    s->link_ = std::move(link);
+    failure = std::move(f);
+  });
+  while (!finished && s->io_.run_one()) {
   }
-  if (!result || *result) {
-    const std::error_code ec = result.value_or(asio::error::operation_aborted);
-    std::fprintf(stderr, "connecting to %s failed: %s\n", t.peer.to_string().c_str(), ec.message().c_str());
-    exit_code = ec == std::errc::timed_out || ec == asio::error::timed_out ? kTimeout : kRefused;
+  if (!finished || failure) {
+    std::fprintf(stderr, "%s\n", failure ? failure->text.c_str() : "connecting failed");
+    exit_code = failure ? failure->exit_code : kRefused;
     return nullptr;
   }
   s->io_.restart();
-  att::ConnState st;
-  st.id = 1;
-  st.peer = t.peer;
-  s->security_ = std::make_unique<att::SocketLinkSecurity>(fd);
-  st.security = s->security_.get();
-  att::AttBearer::Options o;
-  o.raise_security = false;  // a client raises on its own errors (below)
-  s->bearer_ = att::AttBearer::create(std::move(*sock), std::move(st), o);
   Session* raw = s.get();
-  s->bearer_->on_closed([raw](std::error_code why) {
+  s->client_ = s->link_->client.get();
+  s->link_->bearer->on_closed([raw](std::error_code why) {
     raw->closed_ = true;
     raw->closed_why_ = why;
   });
-  s->client_ = std::make_unique<att::GattClient>(s->bearer_);
-  s->bearer_->start();
+  s->link_->bearer->start();
   if (t.mtu) {
     const int rc = s->run([&t](att::GattClient& c) -> asio::awaitable<int> {
       auto m = co_await c.exchange_mtu(*t.mtu);
@@ -82,8 +107,7 @@ std::unique_ptr<Session> Session::connect(const Target& t, int& exit_code) {
 }
 
 Session::~Session() {
-  client_.reset();
-  if (bearer_) bearer_->close();
+  link_.reset();
   io_.poll();
 }
 

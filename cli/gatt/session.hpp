@@ -30,6 +30,31 @@ struct Target {
   std::chrono::milliseconds timeout{10000};
 };
 
+/// One connected link: the bearer and GATT client on an L2CAP LE socket to
+/// the peer's ATT channel.
+struct Link {
+  std::unique_ptr<att::SocketLinkSecurity> security;
+  std::shared_ptr<att::AttBearer> bearer;
+  std::unique_ptr<att::GattClient> client;
+  Link() = default;
+  Link(const Link&) = delete;
+  Link& operator=(const Link&) = delete;
+  ~Link();
+};
+
+/// Why a connection could not be made: the text to print and the exit code.
+struct OpenFailure {
+  std::string text;
+  int exit_code = kRefused;
+};
+
+/// Opens a socket bound to the ATT CID (security set before connect: the
+/// kernel encrypts or pairs as the link comes up) and connects it on `io`.
+/// `done` runs once, on the loop, with the started link or the failure;
+/// the link's bearer is not started until then.
+void async_open(asio::io_context& io, const Target& t,
+                std::function<void(std::unique_ptr<Link>, std::optional<OpenFailure>)> done);
+
 class Session {
  public:
   /// Connects; on failure prints why and returns the exit code.
@@ -47,9 +72,8 @@ class Session {
  private:
   Session() = default;
   asio::io_context io_;
-  std::unique_ptr<att::SocketLinkSecurity> security_;
-  std::shared_ptr<att::AttBearer> bearer_;
-  std::unique_ptr<att::GattClient> client_;
+  std::unique_ptr<Link> link_;
+  att::GattClient* client_ = nullptr;
   bool closed_ = false;
   std::error_code closed_why_;
 };

@@ -5,6 +5,7 @@
 #include <asio/post.hpp>
 
 #include "gen/mgmt_types.hpp"
+#include "src/gap/rpa.hpp"
 #include "src/mgmt/call.hpp"
 
 namespace bcms::gap {
@@ -79,6 +80,19 @@ asio::awaitable<std::error_code> BondManager::load_into_kernel() {
 }
 
 bool BondManager::bonded(const Peer& peer) const { return bonded_.count(peer) != 0; }
+
+Peer BondManager::identity_of(const Peer& addr) const {
+  if (!is_resolvable_private(addr)) return addr;
+  // From storage, the one list of IRKs (a few rows, once per connection).
+  auto irks = store_.irks(local_);
+  if (!irks) {
+    spdlog::error("bonds: reading IRKs failed: {} ({})", irks.error().message(), store_.last_error_detail());
+    return addr;
+  }
+  for (const auto& k : *irks)
+    if (rpa_matches(k.value, addr.addr)) return k.peer;
+  return addr;
+}
 
 std::vector<storage::Peer> BondManager::peers() const { return {bonded_.begin(), bonded_.end()}; }
 
@@ -194,6 +208,27 @@ void BondManager::flush() {
   ++stats_.client_commits;
   stats_.client_records += rows.size();
   dirty_.clear();
+}
+
+// ------------------------------------------------------------ discovery cache
+
+std::optional<bytes> BondManager::load_cache(const Peer& identity) {
+  if (!bonded(identity)) return std::nullopt;
+  auto blob = store_.gatt_cache(local_, identity);
+  if (blob) return std::move(*blob);
+  ++stats_.storage_errors;
+  spdlog::error("bonds: reading the discovery cache of {} failed: {} ({})", identity.to_string(),
+                blob.error().message(), store_.last_error_detail());
+  return std::nullopt;
+}
+
+void BondManager::save_cache(const Peer& identity, byte_span blob) {
+  if (!bonded(identity)) return;  // Part G 2.5.2: valid across connections only with a bond
+  if (check(store_.store_gatt_cache(local_, identity, blob), "discovery cache")) ++stats_.caches_stored;
+}
+
+void BondManager::drop_cache(const Peer& identity) {
+  if (check(store_.remove_gatt_cache(local_, identity), "discovery cache removal")) ++stats_.caches_dropped;
 }
 
 }  // namespace bcms::gap

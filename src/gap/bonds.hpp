@@ -23,6 +23,12 @@
 //    response has gone out (the decision is written next to the storage
 //    code, src/storage/gatt_clients.cpp).  load() sees saves not yet
 //    committed.
+//  * The GATT client's discovery cache of a bonded peer (what discovery
+//    found on it, src/att/discovery_cache.hpp) is stored here too, keyed by
+//    the peer's identity address: the DiscoveryCacheStore.  Only bonded
+//    peers have one; it goes with the bond on unpair.  identity_of() maps a
+//    resolvable private address to its identity with the stored IRKs, so
+//    every RPA of a peer finds the same entry.
 //  * Records belong to the local controller's public address (stable,
 //    unlike the controller index).
 #pragma once
@@ -38,6 +44,7 @@
 #include <vector>
 
 #include "protocol/address.hpp"
+#include "src/att/discovery_cache.hpp"
 #include "src/att/gatt_server.hpp"
 #include "src/mgmt/channel.hpp"
 #include "src/storage/storage.hpp"
@@ -51,7 +58,7 @@ struct DeviceUnpairedEvent;
 
 namespace bcms::gap {
 
-class BondManager final : public att::ClientStore {
+class BondManager final : public att::ClientStore, public att::DiscoveryCacheStore {
  public:
   /// `store` is borrowed and must outlive the manager.
   BondManager(mgmt::MgmtChannel& ch, std::uint16_t index, storage::Storage& store, const Address& local);
@@ -73,6 +80,11 @@ class BondManager final : public att::ClientStore {
   };
   [[nodiscard]] std::optional<Csrk> remote_csrk(const Peer& peer);
 
+  /// The identity address of a peer seen at `addr`: for a resolvable
+  /// private address, the identity of the bonded peer whose IRK generated
+  /// it (Core v5.4 Vol 6 Part B 1.3.2.3); otherwise `addr` itself.
+  [[nodiscard]] Peer identity_of(const Peer& addr) const;
+
   /// Called after a peer's first stored key (the peer became bonded), and
   /// after every stored key (`first` false for the following ones).
   void on_bonded(std::function<void(const storage::Peer&, bool first)> cb) { on_bonded_ = std::move(cb); }
@@ -84,6 +96,11 @@ class BondManager final : public att::ClientStore {
   /// Commits saved records now (also done after each loop turn that saved).
   void flush();
 
+  // att::DiscoveryCacheStore (bonded peers only, by identity address)
+  std::optional<bytes> load_cache(const Peer& identity) override;
+  void save_cache(const Peer& identity, byte_span blob) override;
+  void drop_cache(const Peer& identity) override;
+
   struct Stats {
     std::uint64_t ltks_stored = 0;
     std::uint64_t irks_stored = 0;
@@ -92,6 +109,8 @@ class BondManager final : public att::ClientStore {
     std::uint64_t storage_errors = 0;
     std::uint64_t client_commits = 0;   // transactions of client records
     std::uint64_t client_records = 0;   // records written by them
+    std::uint64_t caches_stored = 0;    // discovery caches written
+    std::uint64_t caches_dropped = 0;   // discovery caches removed (not counting unpair)
   };
   [[nodiscard]] const Stats& stats() const noexcept { return stats_; }
   [[nodiscard]] const Address& local() const noexcept { return local_; }

@@ -147,6 +147,7 @@ expected<void> Storage::remove_bond(const Address& local, const Peer& peer) {
       "DELETE FROM link_keys WHERE local = ?1 AND peer = ?2 AND peer_type = ?3",
       "DELETE FROM cccds WHERE local = ?1 AND peer = ?2 AND peer_type = ?3",
       "DELETE FROM gatt_clients WHERE local = ?1 AND peer = ?2 AND peer_type = ?3",
+      "DELETE FROM gatt_cache WHERE local = ?1 AND peer = ?2 AND peer_type = ?3",
       "UPDATE devices SET paired = 0 WHERE local = ?1 AND peer = ?2 AND peer_type = ?3",
   };
   for (const char* sql : statements) {

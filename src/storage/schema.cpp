@@ -96,9 +96,25 @@ CREATE TABLE gatt_clients (
 ) WITHOUT ROWID;
 )sql";
 
+// v3: what GATT discovery found on a bonded peer (the client side's
+// discovery cache, Core v5.4 Vol 3 Part G 2.5.2), keyed by the peer's
+// identity address so that it survives address rotation.  `db` is the
+// versioned blob of src/att/discovery_cache.cpp; one that does not decode
+// is a cache miss.  Removed with the bond.
+constexpr const char* v3 = R"sql(
+CREATE TABLE gatt_cache (
+  local     TEXT    NOT NULL,
+  peer      TEXT    NOT NULL,   -- identity address
+  peer_type INTEGER NOT NULL,
+  db        BLOB    NOT NULL,   -- att::encode(RemoteDatabase)
+  PRIMARY KEY (local, peer, peer_type)
+) WITHOUT ROWID;
+)sql";
+
 constexpr std::array migrations{
     Migration{1, v1},
     Migration{2, v2},
+    Migration{3, v3},
 };
 
 }  // namespace

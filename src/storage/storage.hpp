@@ -76,7 +76,8 @@ class Storage {
   expected<std::vector<SignatureKey>> csrks(const Address& local);
   expected<void> store_link_key(const Address& local, const LinkKey& k);
   expected<std::vector<LinkKey>> link_keys(const Address& local);
-  /// Removes every key and CCCD of the peer and clears its paired flag.
+  /// Removes every key, CCCD, GATT client record and discovery cache of the
+  /// peer and clears its paired flag.
   expected<void> remove_bond(const Address& local, const Peer& peer);
 
   // ------------------------------------------------------------ CCCDs
@@ -91,6 +92,13 @@ class Storage {
   /// Replaces the records of these clients (row and CCCDs) in one
   /// transaction.
   expected<void> store_gatt_clients(const Address& local, const std::vector<GattClient>& clients);
+
+  // ------------------------------------------------------------ GATT discovery cache
+  /// The discovery cache blob of a peer (by identity address), nullopt:
+  /// none.  The blob is opaque here (src/att/discovery_cache.cpp).
+  expected<std::optional<bytes>> gatt_cache(const Address& local, const Peer& identity);
+  expected<void> store_gatt_cache(const Address& local, const Peer& identity, byte_span blob);
+  expected<void> remove_gatt_cache(const Address& local, const Peer& identity);
 
   // ------------------------------------------------------------ devices
   expected<void> upsert_device(const Address& local, const Device& d);

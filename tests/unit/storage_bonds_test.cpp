@@ -123,6 +123,26 @@ TEST_CASE_FIXTURE(Fixture, "Vol3 PartG 3.3.3.3: CCCD values persist per bonded c
   CHECK(s.cccds(addr("00:00:00:00:00:02"), peer_a)->empty());
 }
 
+TEST_CASE_FIXTURE(Fixture, "GATT discovery cache: per identity, replaced, removed, removed with the bond, kept on reopen") {
+  const bytes a{0x01, 0x00, 0x00, 0x00}, b{0x01, 0x01, 0xAA};
+  CHECK(*s.gatt_cache(local, peer_a) == std::nullopt);
+  REQUIRE(s.store_gatt_cache(local, peer_a, a));
+  REQUIRE(s.store_gatt_cache(local, peer_b, b));
+  CHECK(*s.gatt_cache(local, peer_a) == std::optional<bytes>(a));
+  CHECK(*s.gatt_cache(addr("00:00:00:00:00:02"), peer_a) == std::nullopt);  // another controller
+  CHECK(*s.gatt_cache(local, Peer{peer_a.addr, AddressType::le_public}) == std::nullopt);  // another type
+  REQUIRE(s.store_gatt_cache(local, peer_a, b));  // replaced
+  CHECK(*s.gatt_cache(local, peer_a) == std::optional<bytes>(b));
+  s = open();  // on disk
+  CHECK(*s.gatt_cache(local, peer_a) == std::optional<bytes>(b));
+  REQUIRE(s.remove_gatt_cache(local, peer_a));
+  CHECK(*s.gatt_cache(local, peer_a) == std::nullopt);
+  REQUIRE(s.store_gatt_cache(local, peer_a, a));
+  REQUIRE(s.remove_bond(local, peer_a));
+  CHECK(*s.gatt_cache(local, peer_a) == std::nullopt);
+  CHECK(*s.gatt_cache(local, peer_b) == std::optional<bytes>(b));  // the other peer's is kept
+}
+
 TEST_CASE_FIXTURE(Fixture, "Devices: upsert, get, list, remove") {
   using namespace std::chrono;
   const Device a{peer_a, "Thermometer \xc3\xa9", true, false, sys_seconds(seconds(1700000000))};

@@ -115,14 +115,14 @@ TEST_CASE("Migration from version 0: a fresh file and an existing version-0 data
   auto fresh = Storage::open(tmp / "fresh.db");
   REQUIRE(fresh);
   CHECK(fresh->schema_version() == schema_migrations().back().version);
-  CHECK(fresh->schema_version() == 2);
+  CHECK(fresh->schema_version() == 3);
 
   // A database someone created before any bcms schema: user_version 0.
   const auto old = tmp / "old.db";
   raw_exec(old, "CREATE TABLE notes (t TEXT); INSERT INTO notes VALUES ('kept');");
   auto s = Storage::open(old);
   REQUIRE(s);
-  CHECK(s->schema_version() == 2);
+  CHECK(s->schema_version() == 3);
   REQUIRE(s->set_setting("k", "v"));
   sqlite3* db = nullptr;
   REQUIRE(sqlite3_open(old.c_str(), &db) == SQLITE_OK);
