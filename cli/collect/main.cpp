@@ -171,6 +171,7 @@ struct Run {
   std::vector<collector::Profile> profiles;
   mgmt::Subscription found, discovering;
   bool stopping = false;
+  int connecting = 0;  // connects in progress (discovery is stopped meanwhile)
   int rc = kOk;
 
   asio::awaitable<bool> start_discovery() {
@@ -199,12 +200,11 @@ struct Run {
       co_return;
     }
     const Address local = info->address;
-    if (o.active)
-      col->set_connect([this, local](Peer p) { return connect_att(io, local, p); });
+    if (o.active) col->set_connect([this, local](Peer p) { return connect(local, p); });
     found = col->attach(*ch, index);
     // The kernel ends LE discovery by itself (about 10 s): start it again.
     discovering = ch->subscribe<mgmt::DiscoveringEvent>(index, [this](std::uint16_t, const mgmt::DiscoveringEvent& ev) {
-      if (ev.discovering || stopping) return;
+      if (ev.discovering || stopping || connecting > 0) return;
       asio::co_spawn(io, restart(), asio::detached);
     });
     if (!co_await start_discovery()) {
@@ -213,6 +213,23 @@ struct Run {
       co_return;
     }
     std::fprintf(stderr, "Discovery started on hci%u\n", index);
+  }
+
+  /// Discovery is stopped while a connection is made, and started again
+  /// once it is up (or failed): Linux connects by scanning for the peer's
+  /// next advertisement itself, and that scan is only (re)started when no
+  /// discovery holds the scanner (btvirt, which reports an advertiser
+  /// only when scanning is enabled, never connects otherwise).
+  asio::awaitable<expected<std::shared_ptr<att::AttBearer>>> connect(Address local, Peer peer) {
+    if (connecting++ == 0) {
+      mgmt::StopDiscovery cmd;
+      cmd.address_type = kLe;
+      auto r = co_await mgmt::call(*ch, cmd, index);
+      (void)r;  // Rejected when the kernel had ended it already
+    }
+    auto link = co_await connect_att(io, local, peer);
+    if (--connecting == 0 && !stopping) co_await start_discovery();
+    co_return link;
   }
 
   asio::awaitable<void> restart() {

@@ -90,7 +90,7 @@ asio::awaitable<expected<ProcedureReport>> Collector::collect(Peer device, const
   std::shared_ptr<att::AttBearer> link = std::move(*bearer);
   auto client = std::make_unique<att::GattClient>(link);
   ReadingFn on_reading = [this, device](sensor::Reading r) { deliver(device, std::move(r), "gatt"); };
-  auto report = co_await run_procedure(*client, profile.procedure, on_reading, clock_.wall);
+  auto report = co_await run_procedure(*client, profile.procedure, on_reading, clock_.wall, cache_, device);
   client.reset();
   link->close();
   co_return report;

@@ -70,6 +70,9 @@ class Collector {
 
   void set_bind_key(const Address& device, const Key128& key) { passive_.set_bind_key(device, key); }
   void set_connect(ConnectFn connect) { connect_ = std::move(connect); }
+  /// Discovery caches of bonded devices (gap::BondManager); none: every
+  /// connection discovers.  Borrowed: it must outlive the Collector.
+  void set_cache(att::DiscoveryCacheStore* cache) noexcept { cache_ = cache; }
 
   /// Device Found event parameters as the kernel sends them; the codec's
   /// error for malformed ones (counted nowhere else).
@@ -101,6 +104,7 @@ class Collector {
   PassiveDecoder passive_;
   Sampler sampler_;
   ConnectFn connect_;
+  att::DiscoveryCacheStore* cache_ = nullptr;
   std::set<Address> busy_;
   std::map<Address, std::chrono::steady_clock::time_point> last_attempt_;
   Stats stats_;

@@ -16,41 +16,10 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr std::uint16_t cccd_uuid = 0x2902;            // Core v5.4 Vol 3 Part G 3.3.3.3
 constexpr std::uint8_t prop_read = 0x02;                // Part G 3.3.1.1
 constexpr std::uint8_t prop_notify = 0x10;
 constexpr std::uint8_t prop_indicate = 0x20;
 constexpr auto bearer_poll = 100ms;  // how soon a disconnect ends the listening
-
-/// A characteristic and the last handle of its definition (where its
-/// descriptors end): the next declaration's handle - 1, or the service's end.
-struct RemoteCharacteristic {
-  att::CharacteristicInfo info;
-  std::uint16_t end = 0;
-};
-
-asio::awaitable<expected<std::vector<RemoteCharacteristic>>> discover(att::GattClient& c) {
-  std::vector<RemoteCharacteristic> out;
-  auto services = co_await c.discover_services();
-  if (!services) co_return tl::unexpected(services.error());
-  for (const att::ServiceInfo& s : *services) {
-    auto chars = co_await c.discover_characteristics(s.start, s.end);
-    if (!chars) co_return tl::unexpected(chars.error());
-    for (std::size_t i = 0; i < chars->size(); ++i) {
-      const std::uint16_t end =
-          i + 1 < chars->size() ? static_cast<std::uint16_t>((*chars)[i + 1].declaration - 1) : s.end;
-      out.push_back({(*chars)[i], end});
-    }
-  }
-  co_return out;
-}
-
-const RemoteCharacteristic* find(const std::vector<RemoteCharacteristic>& db, std::uint16_t uuid) {
-  auto it = std::ranges::find_if(db, [uuid](const RemoteCharacteristic& r) {
-    return r.info.uuid.is16() && r.info.uuid.as16() == uuid;
-  });
-  return it == db.end() ? nullptr : &*it;
-}
 
 /// Decodes one value of `uuid` and hands its readings on; false when the
 /// value does not decode.
@@ -70,13 +39,13 @@ bool decode(std::uint16_t uuid, byte_span value, const ReadingFn& on_reading, Pr
 std::error_code bearer_ended() { return asio::error::not_connected; }
 
 /// Step 3: the device clock.
-asio::awaitable<void> check_clock(att::GattClient& c, const std::vector<RemoteCharacteristic>& db,
+asio::awaitable<void> check_clock(att::GattClient& c, const att::RemoteDatabase& db,
                                   const ProcedureSpec& spec, const WallClock& wall, ProcedureReport& report) {
-  const RemoteCharacteristic* dt = find(db, gatt::date_time_uuid);
-  const RemoteCharacteristic* ct = dt ? nullptr : find(db, gatt::current_time_uuid);
-  const RemoteCharacteristic* ch = dt ? dt : ct;
+  const att::CharacteristicInfo* dt = db.find(gatt::date_time_uuid);
+  const att::CharacteristicInfo* ct = dt ? nullptr : db.find(gatt::current_time_uuid);
+  const att::CharacteristicInfo* ch = dt ? dt : ct;
   if (!ch) co_return;
-  auto value = co_await c.read(ch->info.value_handle);
+  auto value = co_await c.read(ch->value_handle);
   if (!value) {
     ++report.failures;
     spdlog::warn("collector: reading the device clock failed: {}", value.error().message());
@@ -100,7 +69,7 @@ asio::awaitable<void> check_clock(att::GattClient& c, const std::vector<RemoteCh
                                : gatt::encode_current_time(gatt::current_time_from_unix(now));
   if (!encoded) co_return;
   bytes v = std::move(*encoded);
-  auto w = co_await c.write(ch->info.value_handle, v);
+  auto w = co_await c.write(ch->value_handle, v);
   if (!w) {
     ++report.failures;
     spdlog::warn("collector: setting the device clock failed: {}", w.error().message());
@@ -112,16 +81,19 @@ asio::awaitable<void> check_clock(att::GattClient& c, const std::vector<RemoteCh
 }  // namespace
 
 asio::awaitable<expected<ProcedureReport>> run_procedure(att::GattClient& c, const ProcedureSpec& spec,
-                                                         ReadingFn on_reading, WallClock wall) {
+                                                         ReadingFn on_reading, WallClock wall,
+                                                         att::DiscoveryCacheStore* cache, Peer identity) {
   ProcedureReport report;
-  auto db = co_await discover(c);
+  att::ResolveStats resolved;
+  auto db = co_await att::resolve_database(c, cache, identity, &resolved);
   if (!db) co_return tl::unexpected(db.error());
+  report.cache_hit = resolved.cache_hit;
 
   // Step 2: reads.
   for (std::uint16_t uuid : spec.reads) {
-    const RemoteCharacteristic* ch = find(*db, uuid);
+    const att::CharacteristicInfo* ch = db->find(uuid);
     if (!ch) continue;
-    auto v = co_await c.read(ch->info.value_handle);
+    auto v = co_await c.read(ch->value_handle);
     if (!c.bearer().usable()) co_return tl::unexpected(v ? bearer_ended() : v.error());
     if (!v || !decode(uuid, *v, on_reading, report)) ++report.failures;
   }
@@ -136,19 +108,14 @@ asio::awaitable<expected<ProcedureReport>> run_procedure(att::GattClient& c, con
   std::vector<att::GattClient::Subscription> subs;
   std::vector<std::uint16_t> cccds;
   for (std::uint16_t uuid : spec.subscribe) {
-    const RemoteCharacteristic* ch = find(*db, uuid);
+    const att::CharacteristicInfo* ch = db->find(uuid);
     if (!ch) continue;
-    const std::uint8_t props = ch->info.properties;
+    const std::uint8_t props = ch->properties;
     std::optional<std::uint16_t> cccd;
-    if (props & (prop_notify | prop_indicate)) {
-      auto descs = co_await c.discover_descriptors(static_cast<std::uint16_t>(ch->info.value_handle + 1), ch->end);
-      if (descs)
-        for (const att::DescriptorInfo& d : *descs)
-          if (d.type.is16() && d.type.as16() == cccd_uuid) cccd = d.handle;
-    }
+    if (props & (prop_notify | prop_indicate)) cccd = db->cccd(ch->value_handle);
     if (!cccd) {
       if (props & prop_read) {
-        auto v = co_await c.read(ch->info.value_handle);
+        auto v = co_await c.read(ch->value_handle);
         if (!v || !decode(uuid, *v, on_reading, report)) ++report.failures;
       }
       if (!c.bearer().usable()) co_return tl::unexpected(bearer_ended());
@@ -159,7 +126,7 @@ asio::awaitable<expected<ProcedureReport>> run_procedure(att::GattClient& c, con
       if (!decode(uuid, value, on_reading, report)) ++report.failures;
     };
     const bool indications = (props & prop_indicate) != 0;
-    auto sub = co_await c.subscribe(ch->info.value_handle, *cccd, indications, handler);
+    auto sub = co_await c.subscribe(ch->value_handle, *cccd, indications, handler);
     if (!sub) {
       if (!c.bearer().usable()) co_return tl::unexpected(sub.error());
       ++report.failures;

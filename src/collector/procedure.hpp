@@ -1,8 +1,8 @@
 // The active procedure of a profile (profiles.hpp) on a connected GATT
 // client, as one asio coroutine:
 //
-//   1. discovery: primary services, their characteristics, and the
-//      descriptors of the characteristics to subscribe (for the CCCD);
+//   1. the peer's database: att::resolve_database (discovery, or the
+//      bond's cached database when the peer's Database Hash is unchanged);
 //   2. reads: each listed characteristic the device has, decoded;
 //   3. clock (Date Time 0x2A08, else Current Time 0x2A2B): read, compared
 //      with the wall clock, and rewritten with the wall clock's time when
@@ -26,6 +26,7 @@
 
 #include "protocol/expected.hpp"
 #include "protocol/sensor/reading.hpp"
+#include "src/att/discovery_cache.hpp"
 #include "src/att/gatt_client.hpp"
 #include "src/collector/profiles.hpp"
 
@@ -37,14 +38,19 @@ struct ProcedureReport {
   std::size_t failures = 0;          // characteristics that failed (logged)
   std::optional<std::chrono::seconds> clock_offset{};  // device - wall, when read
   bool clock_written = false;
+  bool cache_hit = false;  // the database came from the discovery cache
 };
 
 using ReadingFn = std::function<void(sensor::Reading)>;
 using WallClock = std::function<std::chrono::system_clock::time_point()>;
 
 /// Runs `spec` on `client`; `on_reading` gets every decoded reading as it
-/// arrives.  Errors: the bearer's (it ended) or the discovery's.
+/// arrives.  `cache` (may be null: always discover) keeps the database of
+/// bonded peers by `identity` (their identity address).  Errors: the
+/// bearer's (it ended) or the discovery's.
 asio::awaitable<expected<ProcedureReport>> run_procedure(att::GattClient& client, const ProcedureSpec& spec,
-                                                         ReadingFn on_reading, WallClock wall);
+                                                         ReadingFn on_reading, WallClock wall,
+                                                         att::DiscoveryCacheStore* cache = nullptr,
+                                                         Peer identity = {});
 
 }  // namespace bcms::collector

@@ -20,7 +20,10 @@
 #include "protocol/sensor/bthome_crypto.hpp"
 #include "src/att/peripheral.hpp"
 #include "src/collector/collector.hpp"
-#include "tests/engine/fake_kernel.hpp"
+#include "src/gap/bonds.hpp"
+#include "src/storage/storage.hpp"
+#include "tests/engine/gap_kernel.hpp"
+#include "tests/unit/storage_fixture.hpp"
 
 using namespace bcms;
 using namespace bcms::collector;
@@ -515,4 +518,28 @@ TEST_CASE("active: an advertisement matching a profile starts its procedure, onc
   a.c.on_device_found(device_found(kDev, 1, complete_name("A&D_UA-651BLE_8A2F")));  // within reconnect_after
   CHECK(a.c.active_procedures() == 0);
   CHECK(a.connects == 1);
+}
+
+TEST_CASE("active: a bonded device's database comes from the discovery cache on the next collection") {
+  Active a;
+  test::ScriptedKernel kernel{a.io};
+  mgmt::MgmtChannel ch{kernel.channel_socket()};
+  storage::test::TempDir dir;
+  auto store = storage::Storage::open(dir / "bonds.db");
+  REQUIRE(store);
+  const Address local = Address::parse("00:AA:02:00:00:00").value();
+  REQUIRE(store->store_ltk(local, storage::LongTermKey{Peer{kDev, AddressType::le_public}, 0, false, 16, 0, 0, {}}));
+  gap::BondManager bonds(ch, 0, *store, local);
+  a.c.set_cache(&bonds);
+  a.to_indicate = {measurement(120, 80, 93, 72)};
+  auto first = a.collect(a.bp_profile());
+  REQUIRE(first);
+  CHECK_FALSE(first->cache_hit);
+  a.to_indicate.push_back(measurement(118, 78, 91, 70));
+  auto second = a.collect(a.bp_profile());
+  REQUIRE(second);
+  CHECK(second->cache_hit);
+  CHECK(second->values_received == 1);
+  CHECK(a.field("blood_pressure", "sys") == std::vector<double>{120, 118});
+  CHECK(a.field("battery_level", "level") == std::vector<double>{75, 75});
 }
