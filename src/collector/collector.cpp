@@ -31,10 +31,11 @@ void Collector::on_advertisement(const Peer& device, const ad::AdData& ad) {
   auto items = passive_.decode(device, ad, now);
   // Sampling per (device, type), decided once per type and advertisement.
   std::vector<std::pair<std::string_view, bool>> decided;
+  const std::string key = items.empty() ? std::string() : device.to_string();
   for (auto& item : items) {
     auto d = std::ranges::find(decided, item.reading.type, &std::pair<std::string_view, bool>::first);
     if (d == decided.end()) {
-      decided.emplace_back(item.reading.type, sampler_.accept(device, item.reading.type, now));
+      decided.emplace_back(item.reading.type, sampler_.take(key, item.reading.type, now));
       d = decided.end() - 1;
     }
     if (d->second)
@@ -90,7 +91,8 @@ asio::awaitable<expected<ProcedureReport>> Collector::collect(Peer device, const
   std::shared_ptr<att::AttBearer> link = std::move(*bearer);
   auto client = std::make_unique<att::GattClient>(link);
   ReadingFn on_reading = [this, device](sensor::Reading r) { deliver(device, std::move(r), "gatt"); };
-  auto report = co_await run_procedure(*client, profile.procedure, on_reading, clock_.wall, cache_, device);
+  const Peer identity = identity_of_ ? identity_of_(device) : device;
+  auto report = co_await run_procedure(*client, profile.procedure, on_reading, clock_.wall, cache_, identity);
   client.reset();
   link->close();
   co_return report;

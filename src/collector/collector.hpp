@@ -36,7 +36,7 @@
 #include "src/collector/procedure.hpp"
 #include "src/collector/profiles.hpp"
 #include "src/collector/reading.hpp"
-#include "src/collector/sampler.hpp"
+#include "protocol/sensor/sampling.hpp"
 #include "src/mgmt/channel.hpp"
 
 namespace bcms::mgmt {
@@ -48,7 +48,7 @@ namespace bcms::collector {
 class Collector {
  public:
   struct Options {
-    std::chrono::steady_clock::duration sample_period = Sampler::default_period;
+    std::chrono::steady_clock::duration sample_period = sensor::SteadySampler::default_interval;
     bool active = false;
     std::span<const Profile> profiles = default_profiles();
     std::chrono::steady_clock::duration reconnect_after = std::chrono::seconds(60);
@@ -72,7 +72,13 @@ class Collector {
   void set_connect(ConnectFn connect) { connect_ = std::move(connect); }
   /// Discovery caches of bonded devices (gap::BondManager); none: every
   /// connection discovers.  Borrowed: it must outlive the Collector.
-  void set_cache(att::DiscoveryCacheStore* cache) noexcept { cache_ = cache; }
+  /// The discovery cache (the bond manager) and how to find a device's
+  /// identity address, the cache's key (a device with a private address
+  /// is known by its identity once its IRK is; unset: the address seen).
+  void set_cache(att::DiscoveryCacheStore* cache, std::function<Peer(const Peer&)> identity_of = {}) {
+    cache_ = cache;
+    identity_of_ = std::move(identity_of);
+  }
 
   /// Device Found event parameters as the kernel sends them; the codec's
   /// error for malformed ones (counted nowhere else).
@@ -102,9 +108,10 @@ class Collector {
   Options opts_;
   Clock clock_;
   PassiveDecoder passive_;
-  Sampler sampler_;
+  sensor::SteadySampler sampler_;
   ConnectFn connect_;
   att::DiscoveryCacheStore* cache_ = nullptr;
+  std::function<Peer(const Peer&)> identity_of_;
   std::set<Address> busy_;
   std::map<Address, std::chrono::steady_clock::time_point> last_attempt_;
   Stats stats_;

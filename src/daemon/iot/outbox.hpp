@@ -18,7 +18,7 @@
 //
 // Rows are samples: one element of the submit payload's per-type `data`
 // array ({"timestamp", "data": {field: value}}), keyed by device, type and
-// timestamp.  The sampling rule (sampler.hpp) makes (device, type,
+// timestamp.  The sampling rule (protocol/sensor/sampling.hpp) makes (device, type,
 // timestamp in seconds) unique, and the table enforces it, so a sample
 // offered twice is stored once and the backend can de-duplicate on the
 // same key.
@@ -63,7 +63,7 @@
 
 #include "protocol/expected.hpp"
 #include "protocol/sensor/reading.hpp"
-#include "src/daemon/iot/sampler.hpp"
+#include "protocol/sensor/sampling.hpp"
 #include "src/storage/sqlite.hpp"
 
 namespace bcms::iot {
@@ -153,7 +153,7 @@ class Outbox {
 
   std::unique_ptr<storage::Connection> db_;
   OutboxOptions options_;
-  Sampler sampler_;
+  sensor::WallSampler sampler_;
   std::vector<Sample> buffer_;
   std::size_t stored_ = 0;
   OutboxCounters counters_;

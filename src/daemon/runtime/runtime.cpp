@@ -164,6 +164,7 @@ asio::awaitable<std::error_code> Runtime::start() {
   p.collector = std::make_unique<collector::Collector>(
       p.io.get_executor(), [&p](const collector::Collected& c) { p.deliver(c); }, colo);
   p.collector->set_connect([&p](Peer peer) { return p.connect(peer); });
+  p.collector->set_cache(p.bonds.get(), [&p](const Peer& peer) { return p.bonds->identity_of(peer); });
 
   p.controller = std::make_unique<ControllerSupervisor>(
       *p.ch, p.index, *p.pairing, *p.bonds, *p.scan, co, [&p](const std::string& what) {
