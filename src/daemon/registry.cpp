@@ -6,7 +6,6 @@
 #include <asio/post.hpp>
 #include <asio/use_awaitable.hpp>
 #include <cstdio>
-#include <tuple>
 
 #include "gen/mgmt_types.hpp"
 #include "protocol/ad/ad.hpp"
@@ -27,7 +26,9 @@ constexpr milliseconds kMaxGap{10'240 + 10};
 
 struct Registry::Entry {
   Peer key;
+  std::string address;  // key.addr written once (list() is the hot path)
   std::string name;
+  bool name_complete = false;
   bool approved = false;
   bool paired = false;
   std::optional<std::int8_t> rssi;
@@ -45,6 +46,13 @@ struct Registry::Entry {
   [[nodiscard]] bool remembered() const noexcept { return approved || paired || registration_id.has_value(); }
 };
 
+bool Registry::WrittenOrder::operator()(const Peer& a, const Peer& b) const noexcept {
+  for (int i = 5; i >= 0; --i)
+    if (a.addr.b[static_cast<std::size_t>(i)] != b.addr.b[static_cast<std::size_t>(i)])
+      return a.addr.b[static_cast<std::size_t>(i)] < b.addr.b[static_cast<std::size_t>(i)];
+  return a.type < b.type;
+}
+
 Registry::Registry(asio::any_io_executor ex, storage::Storage& store, const Address& local, Options options, Now now)
     : ex_(std::move(ex)), store_(store), local_(local), opts_(options), now_(std::move(now)) {}
 
@@ -60,6 +68,7 @@ expected<void> Registry::load() {
   for (const auto& d : *rows) {
     Entry e;
     e.key = d.peer;
+    e.address = d.peer.addr.to_string();
     e.name = d.name;
     e.approved = d.approved;
     e.paired = d.paired;
@@ -125,6 +134,7 @@ Registry::Entry& Registry::touch(const Peer& key) {
   auto [it, inserted] = entries_.try_emplace(key);
   if (inserted) {
     it->second.key = key;
+    it->second.address = key.addr.to_string();
     ++stats_.devices_new;
     publish(Event::Kind::device_new, key);
     if (entries_.size() > opts_.max_tracked) {
@@ -183,15 +193,18 @@ void Registry::report(const Peer& peer, std::int8_t rssi, byte_span eir) {
   e.rssi = rssi;
   ++e.reports;
   if (current) e.current = current;
-  bool changed = false;
   if (!eir.empty()) {
+    // A complete name wins over a shortened one (a device may send the
+    // short one in advertisements and the complete one in scan responses).
     const auto ad = ad::parse_ad(eir);
-    if (const auto* n = ad.name(); n && !n->name.empty() && n->name != e.name) {
+    if (const auto* n = ad.name(); n && !n->name.empty() && (n->complete || !e.name_complete)) {
       e.name = n->name;
-      changed = true;
+      e.name_complete = n->complete;
     }
   }
-  if (e.remembered() && (changed || now - e.written_seen >= opts_.last_seen_write_interval)) mark(e);
+  // Name, RSSI and last seen of a remembered device: written at most once
+  // per interval, never per report.
+  if (e.remembered() && now - e.written_seen >= opts_.last_seen_write_interval) mark(e);
 }
 
 void Registry::identity_resolved(const Address& rpa, const Peer& identity, const Key128& irk) {
@@ -215,7 +228,10 @@ void Registry::merge(const Peer& from, const Peer& into) {
   if (src.stored) dirty_[from] = false;  // its row goes; the identity's row carries it
   auto [it, inserted] = entries_.try_emplace(into);
   Entry& dst = it->second;
-  if (inserted) dst.key = into;
+  if (inserted) {
+    dst.key = into;
+    dst.address = into.addr.to_string();
+  }
   const bool src_newer = !dst.last_seen || (src.last_seen && *src.last_seen > *dst.last_seen);
   dst.approved = dst.approved || src.approved;
   dst.paired = dst.paired || src.paired;
@@ -286,7 +302,7 @@ void Registry::set_registration(const Peer& peer, std::string id, Clock::time_po
 
 DeviceInfo Registry::to_info(const Entry& e) const {
   DeviceInfo d;
-  d.address = e.key.addr.to_string();
+  d.address = e.address;
   d.name = e.name;
   d.approved = e.approved || e.paired;
   d.paired = e.paired;
@@ -317,15 +333,12 @@ std::optional<Peer> Registry::reach(const Peer& peer) const {
 std::vector<DeviceInfo> Registry::list(bool only_approved) const {
   const auto since = now_() - opts_.list_window;
   std::vector<DeviceInfo> out;
+  out.reserve(entries_.size());
   for (const auto& [k, e] : entries_) {
     const bool approved = e.approved || e.paired;
     if (only_approved ? approved : (approved || (e.last_seen && *e.last_seen >= since))) out.push_back(to_info(e));
   }
-  // By written address (the map orders by wire octets, least significant first).
-  std::sort(out.begin(), out.end(), [](const DeviceInfo& a, const DeviceInfo& b) {
-    return std::tie(a.address, a.address_type) < std::tie(b.address, b.address_type);
-  });
-  return out;
+  return out;  // by written address: the map's order
 }
 
 std::vector<DeviceReading> Registry::readings(const Peer& peer, std::size_t limit) const {

@@ -26,7 +26,7 @@
 //    remembering are written: approved, paired, or registered with the
 //    backend.  Changes are marked dirty and written in ONE transaction
 //    posted to the loop (so a burst of reports or calls costs one fsync);
-//    a remembered device's last seen/RSSI is written at most once a
+//    a remembered device's name/last seen/RSSI is written at most once a
 //    minute, passers-by never.  A caller that must not answer before the
 //    change is durable awaits commit().
 //  * Memory: at most Options::max_tracked entries; beyond, the devices
@@ -160,7 +160,12 @@ class Registry {
   Now now_;
   Mode mode_ = Mode::approved;
   bool mode_dirty_ = false;
-  std::map<Peer, Entry> entries_;
+  /// Orders peers as their written addresses sort (most significant
+  /// octet first), then by type: list() needs no sort.
+  struct WrittenOrder {
+    bool operator()(const Peer& a, const Peer& b) const noexcept;
+  };
+  std::map<Peer, Entry, WrittenOrder> entries_;
   std::map<Address, Peer> rpa_to_identity_;  // merged RPAs
   std::vector<std::pair<Peer, Key128>> irks_;  // identity -> IRK
   std::map<Peer, bool> dirty_;  // key -> write (true) or delete (false)

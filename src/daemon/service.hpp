@@ -74,6 +74,8 @@ class Service {
  public:
   struct Options {
     std::uint16_t index = 0;  // the controller
+    /// Sent in Pair Device; the daemon's PairingResponder agent (the one
+    /// that answers the kernel's questions) must have the same.
     gap::IoCapability io_capability = gap::IoCapability::no_input_no_output;
     /// The whole pair() call, connection included.  The kernel gives up
     /// connecting after its own LE connection timeout; this bounds the
@@ -135,7 +137,7 @@ class Service {
   Options opts_;
   ControllerStatus controller_;
   Stats stats_;
-  std::unique_ptr<DeviceQueue> queue_;
+  std::shared_ptr<DeviceQueue> queue_;
 };
 
 }  // namespace bcms::daemon

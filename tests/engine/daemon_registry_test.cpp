@@ -85,6 +85,18 @@ TEST_CASE("Reports: name, RSSI, last seen, count, advertising interval from the 
   CHECK(events.size() == 1);  // no second device_new
 }
 
+TEST_CASE("A complete name wins over a shortened one") {
+  Rig r;
+  const bytes shortened{0x03, 0x08, 'T', 'h'};
+  r.reg->report(kA, -60, shortened);
+  CHECK(r.reg->info(kA)->name == "Th");
+  r.seen(kA, -60, "Thermo");
+  r.reg->report(kA, -60, shortened);
+  CHECK(r.reg->info(kA)->name == "Thermo");
+  r.seen(kA, -60, "Thermo 2");
+  CHECK(r.reg->info(kA)->name == "Thermo 2");
+}
+
 TEST_CASE("Interval unknown until three gaps") {
   Rig r;
   r.seen(kA);

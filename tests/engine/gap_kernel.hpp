@@ -33,6 +33,7 @@ struct Command {
 struct Answer {
   std::uint8_t status = 0;
   bytes ret;
+  bool hold = false;  // no reply now: the test calls ScriptedKernel::reply() later
 };
 
 class ScriptedKernel {
@@ -62,6 +63,10 @@ class ScriptedKernel {
 
   /// Answers `opcode` with the handler's result from now on.
   void on(std::uint16_t opcode, std::function<Answer(const Command&)> h) { handlers_[opcode] = std::move(h); }
+  /// Replies to a command a handler held (Answer::hold).
+  void reply(std::uint16_t index, std::uint16_t opcode, std::uint8_t status, const bytes& ret) {
+    write(cmd_complete(index, opcode, status, ret));
+  }
   /// Sends an event.
   void event(std::uint16_t code, std::uint16_t index, const bytes& params) { write(mgmt_packet(code, index, params)); }
 
@@ -112,7 +117,7 @@ class ScriptedKernel {
         auto h = handlers_.find(c.opcode);
         if (h != handlers_.end()) a = h->second(c);
         else a.ret = bytes(reply_size(c.opcode), 0);
-        write(cmd_complete(c.index, c.opcode, a.status, a.ret));
+        if (!a.hold) write(cmd_complete(c.index, c.opcode, a.status, a.ret));
       }
       read();
     });
