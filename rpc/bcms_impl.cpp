@@ -89,6 +89,18 @@ void fill(BCMSDevice::Builder b, const daemon::DeviceInfo& d) {
   b.setReports(d.reports);
 }
 
+/// Words a device list takes in a message (struct, pointers, the texts),
+/// so the answer is built in one segment instead of growing one.
+capnp::MessageSize device_list_size(const expected<std::vector<daemon::DeviceInfo>, Error>& r, unsigned struct_words) {
+  std::uint64_t words = 16;
+  if (r)
+    for (const auto& d : *r)
+      words += struct_words + (d.address.size() + 8) / 8 + (d.name.size() + 8) / 8 +
+               (d.current_address ? d.current_address->size() / 8 + 1 : 0) +
+               (d.registration_id ? d.registration_id->size() / 8 + 1 : 0) + 4;
+  return {words, 0};
+}
+
 /// (list, errors) results: the list filled by fill(), or the error's text.
 template <class Results, class T, class Init>
 void set_list(Results results, const expected<std::vector<T>, Error>& r, Init init) {
@@ -182,7 +194,7 @@ class GatewayImpl final : public BCMSGateway::Server {
   kj::Promise<void> devices(DevicesContext ctx) override {
     return await_service(io_, service_.list(ctx.getParams().getOnlyApproved()))
         .then([ctx](expected<std::vector<daemon::DeviceInfo>, Error> r) mutable {
-          set_list(ctx.getResults(), r, [](auto res, unsigned n) { return res.initDevices(n); });
+          set_list(ctx.initResults(device_list_size(r, 10)), r, [](auto res, unsigned n) { return res.initDevices(n); });
         });
   }
 
@@ -201,7 +213,7 @@ class BcmsImpl final : public BCMS::Server {
   kj::Promise<void> list(ListContext ctx) override {
     return await_service(io_, service_.list(ctx.getParams().getOnlyApproved()))
         .then([ctx](expected<std::vector<daemon::DeviceInfo>, Error> r) mutable {
-          set_list(ctx.getResults(), r, [](auto res, unsigned n) { return res.initDevices(n); });
+          set_list(ctx.initResults(device_list_size(r, 3)), r, [](auto res, unsigned n) { return res.initDevices(n); });
         });
   }
   kj::Promise<void> approve(ApproveContext ctx) override {
