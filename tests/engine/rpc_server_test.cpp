@@ -134,6 +134,29 @@ TEST_CASE("pair answers with the outcome: the kernel's refusal comes back as sta
   CHECK(status_call(rig, c.bcms.isPairedRequest(), kA) == std::pair{false, std::vector<std::string>{}});
 }
 
+TEST_CASE("a client that goes away while pair is in progress: the pairing completes, nothing is answered") {
+  RpcRig rig;
+  rig.registry.report(kA, -40, name_ad("Heart"));
+  rig.kernel.on(0x0019, [](const Command&) { return Answer{0, {}, true}; });  // held
+  {
+    RpcClient c(rig.port, rig.where());
+    auto req = c.bcms.pairRequest();
+    req.setAddress(kA.addr.to_string());
+    auto pending = req.send();
+    REQUIRE(run_until(rig.io, [&] { return rig.kernel.count(0x0019) == 1; }));
+  }  // the client (promise, connection) is dropped before the kernel answers
+  run_until(rig.io, [] { return false; }, std::chrono::milliseconds(50));
+  // The kernel refuses now; the service completes the call for nobody.
+  const auto params = rig.kernel.params(0x0019).value();
+  rig.kernel.reply(0, 0x0019, 0x04, bytes(params.begin(), params.begin() + 7));
+  run_until(rig.io, [] { return false; }, std::chrono::milliseconds(100));
+  CHECK(rig.service.stats().pair_attempts == 1);
+  CHECK(rig.service.stats().pair_failures == 1);
+  // and the server still answers others
+  RpcClient d(rig.port, rig.where());
+  CHECK(status_call(rig, d.bcms.isPairedRequest(), kA) == std::pair{false, std::vector<std::string>{}});
+}
+
 TEST_CASE("gateway: status, diagnostics, readings, devices and events by callback") {
   RpcRig rig;
   rig.registry.report(kA, -42, name_ad("Heart"));
