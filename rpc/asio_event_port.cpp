@@ -48,9 +48,14 @@ void AsioEventPort::schedule_run() {
 
 void AsioEventPort::run_loop() {
   advance_timers();
-  // Not reentrant: a kj Promise::wait() in progress (wait() below) turns
-  // the loop itself.
-  if (loop_.isRunnable()) loop_.run();
+  // Always run, even when the queue is empty: kj reports only empty ->
+  // runnable transitions (setRunnable), and run() ends by telling the port
+  // the loop's state again.  A handler that skipped an empty loop (a
+  // Promise::wait() had turned it) would leave kj believing the port knows
+  // it is runnable, and work queued later would wait forever.  When this
+  // handler runs inside a Promise::wait() (EventPort::wait() below), the
+  // turns are the ones the wait would have made.
+  loop_.run();
   arm_timer();
 }
 

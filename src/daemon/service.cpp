@@ -25,19 +25,21 @@ using asio::use_awaitable;
 // busy parks on a timer that never expires by itself; the holder's
 // release cancels the first parked timer, handing the lock over in
 // arrival order (the slot stays busy across the hand-over).
-class Service::DeviceQueue {
+// A Lock may outlive the service (a coroutine frame destroyed with the
+// io_context after the service): it holds the queue weakly.
+class Service::DeviceQueue : public std::enable_shared_from_this<DeviceQueue> {
  public:
   class Lock {
    public:
-    Lock(DeviceQueue* q, const Peer& key) : q_(q), key_(key) {}
-    Lock(Lock&& o) noexcept : q_(std::exchange(o.q_, nullptr)), key_(o.key_) {}
+    Lock(std::weak_ptr<DeviceQueue> q, const Peer& key) : q_(std::move(q)), key_(key) {}
+    Lock(Lock&& o) noexcept : q_(std::move(o.q_)), key_(o.key_) { o.q_.reset(); }
     Lock& operator=(Lock&&) = delete;
     ~Lock() {
-      if (q_) q_->release(key_);
+      if (auto q = q_.lock()) q->release(key_);
     }
 
    private:
-    DeviceQueue* q_;
+    std::weak_ptr<DeviceQueue> q_;
     Peer key_;
   };
 
@@ -47,14 +49,14 @@ class Service::DeviceQueue {
     auto& slot = slots_[key];
     if (!slot.busy) {
       slot.busy = true;
-      co_return Lock(this, key);
+      co_return Lock(weak_from_this(), key);
     }
     ++stats.calls_queued;
     auto timer = std::make_shared<asio::steady_timer>(ex_, asio::steady_timer::time_point::max());
     slot.waiters.push_back(timer);
     auto [ec] = co_await timer->async_wait(asio::experimental::as_tuple(use_awaitable));
     (void)ec;  // operation_aborted: our turn
-    co_return Lock(this, key);
+    co_return Lock(weak_from_this(), key);
   }
 
  private:
@@ -82,7 +84,7 @@ class Service::DeviceQueue {
 
 Service::Service(mgmt::MgmtChannel& ch, Registry& registry, gap::BondManager& bonds, Options options)
     : ch_(ch), registry_(registry), bonds_(bonds), opts_(options),
-      queue_(std::make_unique<DeviceQueue>(ch.get_executor())) {
+      queue_(std::make_shared<DeviceQueue>(ch.get_executor())) {
   controller_.index = opts_.index;
   bonds_.on_bonded([this](const storage::Peer& p, bool first) {
     if (first) registry_.set_paired(p, true);

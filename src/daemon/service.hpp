@@ -137,7 +137,7 @@ class Service {
   Options opts_;
   ControllerStatus controller_;
   Stats stats_;
-  std::unique_ptr<DeviceQueue> queue_;
+  std::shared_ptr<DeviceQueue> queue_;
 };
 
 }  // namespace bcms::daemon

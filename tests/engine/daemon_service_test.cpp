@@ -330,3 +330,16 @@ TEST_CASE("readings, status, diagnostics") {
   CHECK(counter("devices_tracked") == 1);
   CHECK(counter("mgmt_events") >= 1);
 }
+
+TEST_CASE("A call parked behind another may outlive the service (its frame goes with the io_context)") {
+  Rig r;
+  r.opts.pair_timeout = 5s;
+  r.open();
+  r.seen(kA);
+  r.kernel.on(kPairDevice, [](const Command&) { return Answer{0, {}, true}; });
+  asio::co_spawn(r.io, r.svc->pair("11:22:33:44:55:66"), asio::detached);
+  asio::co_spawn(r.io, r.svc->approve("11:22:33:44:55:66"), asio::detached);
+  REQUIRE(test::run_until(r.io, [&] { return r.svc->stats().calls_queued == 1; }));
+  r.svc.reset();  // both frames still hold or wait for the device's lock
+  // Rig's io_context is destroyed last: the frames' locks find no queue.
+}

@@ -73,6 +73,37 @@ TEST_CASE("Promise::wait() on the port runs asio handlers until the promise reso
   CHECK(paf.promise.wait(port.wait_scope()) == 7);
 }
 
+TEST_CASE("work still queued when a Promise::wait() returns runs from the asio loop afterwards") {
+  // kj tells the port only about empty -> runnable transitions.  Here one
+  // asio handler completes both what a Promise::wait() waits for and
+  // something else; the wait returns with the second event still queued,
+  // and the loop must still run it once the program is back in asio (a
+  // server sharing the thread with a waiting client stopped answering).
+  asio::io_context io;
+  AsioEventPort port(io);
+  for (int round = 0; round < 3; ++round) {
+    auto waited = kj::newPromiseAndFulfiller<int>();
+    auto other = kj::newPromiseAndFulfiller<int>();
+    auto before = kj::newPromiseAndFulfiller<int>();
+    int seen = 0, seen_before = 0;
+    auto eager = other.promise.then([&](int v) { seen = v; }).eagerlyEvaluate(nullptr);
+    auto eager_before = before.promise.then([&](int v) { seen_before = v; }).eagerlyEvaluate(nullptr);
+    // First some unrelated kj work from asio (kj becomes runnable: the port
+    // posts its handler), then, later, the handler that completes both.
+    asio::post(io, [&] { before.fulfiller->fulfill(3); });
+    asio::steady_timer later(io, 10ms);
+    later.async_wait([&](std::error_code) {
+      waited.fulfiller->fulfill(1);
+      other.fulfiller->fulfill(7);
+    });
+    CHECK(waited.promise.wait(port.wait_scope()) == 1);
+    io.restart();
+    io.run_for(50ms);
+    CHECK(seen_before == 3);
+    CHECK(seen == 7);
+  }
+}
+
 TEST_CASE("AsioStream: a large write and reads of at least min bytes; EOF after shutdownWrite") {
   asio::io_context io;
   AsioEventPort port(io);

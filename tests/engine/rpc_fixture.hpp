@@ -80,39 +80,54 @@ struct ChildResult {
   std::string out, err;
 };
 
-/// Runs a program to its end while the asio loop (and so the server) runs.
-inline ChildResult run_child(asio::io_context& io, const std::vector<std::string>& argv,
-                             const std::filesystem::path& tmp) {
-  const auto out_path = tmp / "child.out", err_path = tmp / "child.err";
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&fa, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, args[0], &fa, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) throw std::runtime_error("cannot run " + argv[0]);
-  int status = 0;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (::waitpid(pid, &status, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      throw std::runtime_error(argv[0] + " did not finish");
-    }
-    io.restart();
-    io.run_for(std::chrono::milliseconds(2));
+/// A program started by the test; its output goes to files under `tmp`.
+struct Child {
+  pid_t pid = -1;
+  std::filesystem::path out, err;
+
+  Child(const std::vector<std::string>& argv, const std::filesystem::path& tmp)
+      : out(tmp / "child.out"), err(tmp / "child.err") {
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    const int rc = posix_spawn(&pid, args[0], &fa, nullptr, args.data(), environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0) throw std::runtime_error("cannot run " + argv[0]);
   }
-  auto slurp = [](const std::filesystem::path& p) {
+  ~Child() {
+    if (pid > 0) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+    }
+  }
+  static std::string slurp(const std::filesystem::path& p) {
     std::ifstream f(p);
     std::stringstream s;
     s << f.rdbuf();
     return s.str();
-  };
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), slurp(out_path), slurp(err_path)};
+  }
+  /// Runs the asio loop (and so the server) until the program ends.
+  ChildResult wait(asio::io_context& io, std::chrono::seconds limit = std::chrono::seconds(30)) {
+    int status = 0;
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (::waitpid(pid, &status, WNOHANG) == 0) {
+      if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("the child did not finish");
+      io.restart();
+      io.run_for(std::chrono::milliseconds(2));
+    }
+    pid = -1;
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), slurp(out), slurp(err)};
+  }
+};
+
+/// Runs a program to its end while the asio loop (and so the server) runs.
+inline ChildResult run_child(asio::io_context& io, const std::vector<std::string>& argv,
+                             const std::filesystem::path& tmp) {
+  return Child(argv, tmp).wait(io);
 }
 
 }  // namespace bcms::test

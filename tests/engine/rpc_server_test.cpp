@@ -134,6 +134,29 @@ TEST_CASE("pair answers with the outcome: the kernel's refusal comes back as sta
   CHECK(status_call(rig, c.bcms.isPairedRequest(), kA) == std::pair{false, std::vector<std::string>{}});
 }
 
+TEST_CASE("a client that goes away while pair is in progress: the pairing completes, nothing is answered") {
+  RpcRig rig;
+  rig.registry.report(kA, -40, name_ad("Heart"));
+  rig.kernel.on(0x0019, [](const Command&) { return Answer{0, {}, true}; });  // held
+  {
+    RpcClient c(rig.port, rig.where());
+    auto req = c.bcms.pairRequest();
+    req.setAddress(kA.addr.to_string());
+    auto pending = req.send();
+    REQUIRE(run_until(rig.io, [&] { return rig.kernel.count(0x0019) == 1; }));
+  }  // the client (promise, connection) is dropped before the kernel answers
+  run_until(rig.io, [] { return false; }, std::chrono::milliseconds(50));
+  // The kernel refuses now; the service completes the call for nobody.
+  const auto params = rig.kernel.params(0x0019).value();
+  rig.kernel.reply(0, 0x0019, 0x04, bytes(params.begin(), params.begin() + 7));
+  run_until(rig.io, [] { return false; }, std::chrono::milliseconds(100));
+  CHECK(rig.service.stats().pair_attempts == 1);
+  CHECK(rig.service.stats().pair_failures == 1);
+  // and the server still answers others
+  RpcClient d(rig.port, rig.where());
+  CHECK(status_call(rig, d.bcms.isPairedRequest(), kA) == std::pair{false, std::vector<std::string>{}});
+}
+
 TEST_CASE("gateway: status, diagnostics, readings, devices and events by callback") {
   RpcRig rig;
   rig.registry.report(kA, -42, name_ad("Heart"));
@@ -320,4 +343,44 @@ TEST_CASE("the bcms CLI against the server: tables, JSON, the daemon's errors wi
   auto st = run({"status", "--json"});
   CHECK(st.exit == 0);
   CHECK(st.out.find("\"devices_tracked\":1") != std::string::npos);
+
+  rig.registry.add_reading(kA, sensor::Reading{"heart_rate", "rate", 67, "bpm", {}}, daemon::Clock::time_point(std::chrono::seconds(1642694304)));
+  auto readings = run({"readings", a, "--json"});
+  CHECK(readings.exit == 0);
+  CHECK(readings.out == "{\"address\":\"" + a + "\",\"readings\":[{\"dataType\":\"heart_rate\",\"field\":\"rate\","
+                        "\"timestamp\":1642694304000,\"unit\":\"bpm\",\"value\":67.0}]}\n");
+}
+
+TEST_CASE("bcms watch: events as JSON lines until SIGINT (exit 0); the daemon going away ends it with exit 4") {
+  RpcRig rig;
+  rig.registry.report(kA, -40, name_ad("Heart"));
+  const std::string a = kA.addr.to_string();
+  {
+    Child watch({env_or("BCMS_CLI"), "--connect", rig.where(), "watch", "--json"}, rig.dir.path);
+    // subscribed once the server has accepted it and the subscription is in place
+    REQUIRE(run_until(rig.io, [&] { return rig.registry.events().subscribers() > 0; }, std::chrono::seconds(10)));
+    RpcClient c(rig.port, rig.where());
+    CHECK(status_call(rig, c.bcms.approveRequest(), kA).first);
+    REQUIRE(run_until(rig.io, [&] { return Child::slurp(watch.out).find("device_approved") != std::string::npos; },
+                      std::chrono::seconds(10)));
+    ::kill(watch.pid, SIGINT);
+    auto r = watch.wait(rig.io);
+    CHECK(r.exit == 0);
+    CHECK(r.out.starts_with("{\"address\":\"" + a + "\",\"kind\":\"device_approved\""));
+  }
+  {
+    // A client of this thread waited for an answer just before (the
+    // kj/asio bridge once left work queued after such a wait unrun).
+    RpcClient c2(rig.port, rig.where());
+    CHECK(call(rig, c2.bcms.modeRequest()).getMode() == BCMSWorkingMode::APPROVED);
+    Child watch({env_or("BCMS_CLI"), "--connect", rig.where(), "watch"}, rig.dir.path);
+    const bool subscribed = run_until(
+        rig.io, [&] { return Child::slurp(watch.err).find("watching events") != std::string::npos; }, std::chrono::seconds(10));
+    INFO("stderr: " << Child::slurp(watch.err) << " stdout: " << Child::slurp(watch.out));
+    REQUIRE(subscribed);
+    rig.server.reset();  // the daemon goes away
+    auto r = watch.wait(rig.io);
+    CHECK(r.exit == 4);
+    CHECK(r.err.find("closed the connection") != std::string::npos);
+  }
 }
