@@ -8,6 +8,7 @@
 // Exit status: 0 after a clean stop; 1 when it cannot start (no usable
 // controller, bluetoothd owns the controller, the state directory, the RPC
 // listener); 2 on a configuration or usage error.
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <systemd/sd-daemon.h>
 
@@ -57,7 +58,10 @@ int main(int argc, char** argv) {
     return *cl->exit_code;
   }
   daemon::Config cfg = std::move(cl->config);
+  // The log goes to stderr (the journal under systemd), each line flushed.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("bcms"));
   spdlog::set_level(cfg.debug ? spdlog::level::debug : spdlog::level::info);
+  spdlog::flush_on(spdlog::level::debug);
   if (!cfg.source.empty()) spdlog::info("configuration: {}", cfg.source.string());
 
   // The daemon owns its controller (Load Long Term Keys replaces the

@@ -59,6 +59,7 @@ void Collector::deliver(const Peer& device, sensor::Reading r, std::string_view 
 
 void Collector::maybe_connect(const Peer& device, const ad::AdData& ad) {
   if (busy_.contains(device.addr)) return;
+  if (admit_ && !admit_(device)) return;
   const auto now = clock_.steady();
   if (auto it = last_attempt_.find(device.addr); it != last_attempt_.end() && now - it->second < opts_.reconnect_after)
     return;
@@ -74,6 +75,8 @@ void Collector::maybe_connect(const Peer& device, const ad::AdData& ad) {
     last_attempt_[device.addr] = clock_.steady();
     if (e || !r) {
       ++stats_.procedures_failed;
+      if (opts_.retry_after_failure < opts_.reconnect_after)
+        last_attempt_[device.addr] = clock_.steady() - opts_.reconnect_after + opts_.retry_after_failure;
       spdlog::warn("collector: {}: {} procedure failed: {}", device.to_string(), name,
                    e ? "exception" : r.error().message());
       return;

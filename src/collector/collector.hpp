@@ -52,6 +52,9 @@ class Collector {
     bool active = false;
     std::span<const Profile> profiles = default_profiles();
     std::chrono::steady_clock::duration reconnect_after = std::chrono::seconds(60);
+    /// After a procedure that failed (the connect timed out, the link
+    /// dropped): tried again this soon.
+    std::chrono::steady_clock::duration retry_after_failure = std::chrono::seconds(10);
   };
   /// Opens a link to a device: the ATT bearer, started, with no client
   /// role attached yet.  The procedure closes it when done.
@@ -70,6 +73,11 @@ class Collector {
 
   void set_bind_key(const Address& device, const Key128& key) { passive_.set_bind_key(device, key); }
   void set_connect(ConnectFn connect) { connect_ = std::move(connect); }
+  /// Which devices the active procedures may connect to (the daemon's
+  /// mode: approved ones only, or any); unset: every device.  Asked on
+  /// every advertisement, so a device approved later is connected at its
+  /// next advertisement, not after `reconnect_after`.
+  void set_admit(std::function<bool(const Peer&)> admit) { admit_ = std::move(admit); }
   /// Discovery caches of bonded devices (gap::BondManager); none: every
   /// connection discovers.  Borrowed: it must outlive the Collector.
   /// The discovery cache (the bond manager) and how to find a device's
@@ -110,6 +118,7 @@ class Collector {
   PassiveDecoder passive_;
   sensor::SteadySampler sampler_;
   ConnectFn connect_;
+  std::function<bool(const Peer&)> admit_;
   att::DiscoveryCacheStore* cache_ = nullptr;
   std::function<Peer(const Peer&)> identity_of_;
   std::set<Address> busy_;

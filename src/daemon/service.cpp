@@ -278,8 +278,11 @@ awaitable<Diagnostics> Service::diagnostics() {
 EventSubscription Service::subscribe(EventHub::Handler handler) { return registry_.events().subscribe(std::move(handler)); }
 
 void Service::set_controller(ControllerStatus status) {
+  auto text = [](const ControllerStatus& c) { return c.present ? (c.powered ? "powered" : "not powered") : "removed"; };
+  const bool changed = std::string_view(text(controller_)) != text(status);
   controller_ = std::move(status);
-  registry_.events().publish(Event{Event::Kind::controller, {}, controller_.present ? (controller_.powered ? "powered" : "not powered") : "removed", Clock::now()});
+  // An event when the state changes, not for every refresh.
+  if (changed) registry_.events().publish(Event{Event::Kind::controller, {}, text(controller_), Clock::now()});
 }
 
 }  // namespace bcms::daemon

@@ -4,6 +4,7 @@
 //
 //   bcms-test-backend [--port N] [--token T] [--client-id ID]
 //                     [--client-secret S] [--token-lifetime SECONDS]
+//                     [--state FILE]   (devices and data kept across restarts)
 //
 // Prints "listening on 127.0.0.1:PORT" on stdout once it accepts
 // connections (port 0, the default, picks a free one), then serves until
@@ -81,6 +82,7 @@ int main(int argc, char** argv) {
     else if (k == "--client-id") config.client_id = v;
     else if (k == "--client-secret") config.client_secret = v;
     else if (k == "--token-lifetime") config.token_lifetime = std::stoi(v);
+    else if (k == "--state") config.state_file = v;
     else {
       std::fprintf(stderr, "bcms-test-backend: unknown option %s\n", k.c_str());
       return 2;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <fstream>
 
 namespace bcms::testing {
 namespace {
@@ -58,6 +59,34 @@ std::int64_t as_int(const json& v) { return v.is_string() ? std::stoll(v.get<std
 
 }  // namespace
 
+BackendState::BackendState(BackendConfig c) : config_(std::move(c)) {
+  if (config_.state_file.empty()) return;
+  std::ifstream in(config_.state_file);
+  if (!in) return;
+  const json j = json::parse(in, nullptr, false);
+  if (j.is_discarded()) return;
+  devices_ = j.value("devices", decltype(devices_){});
+  last_ts_ = j.value("last_ts", decltype(last_ts_){});
+  data_ = j.value("data", json::array());
+  keys_ = j.value("keys", decltype(keys_){});
+  duplicates_ = j.value("duplicates", std::uint64_t{0});
+  next_id_ = j.value("next_id", 1);
+}
+
+// Written whole after each request that changed something (a test backend:
+// a few hundred samples), through a temporary file and a rename.
+void BackendState::save() const {
+  if (config_.state_file.empty()) return;
+  const std::string tmp = config_.state_file + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << json{{"devices", devices_}, {"last_ts", last_ts_}, {"data", data_},
+                {"keys", keys_},       {"duplicates", duplicates_}, {"next_id", next_id_}}
+               .dump();
+  }
+  std::rename(tmp.c_str(), config_.state_file.c_str());
+}
+
 Reply BackendState::handle(const std::string& method, const std::string& url, const std::string& authorization,
                            const std::string& body) {
   const std::string path = url.substr(0, url.find('?'));
@@ -71,7 +100,12 @@ Reply BackendState::handle(const std::string& method, const std::string& url, co
   if (path == "/_test/received" && method == "GET") return received();
   if (path == "/_test/control" && method == "POST") return control(j);
   if (path == "/_test/reset" && method == "POST") {
-    *this = BackendState(config_);
+    const std::string file = config_.state_file;
+    BackendConfig fresh = config_;
+    fresh.state_file.clear();  // a reset forgets, also on disk
+    *this = BackendState(fresh);
+    config_.state_file = file;
+    save();
     return json_reply(200, json::object());
   }
   if (path.rfind("/api/", 0) != 0) return error_reply(404, "no such endpoint");
@@ -87,6 +121,7 @@ Reply BackendState::handle(const std::string& method, const std::string& url, co
   if (mode == "garbage") return {200, "<html>this is not JSON", false};
   if (mode == "reject") return error_reply(rule->status ? rule->status : 400, "rejected as told");
   Reply r = api(method, path, j);
+  if (method == "POST") save();
   if (mode == "hang_after_record") r.hang = true;
   return r;
 }

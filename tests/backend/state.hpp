@@ -24,6 +24,7 @@ struct BackendConfig {
   std::string client_id = "test-client";   // OAuth2 client credentials
   std::string client_secret = "test-secret";
   int token_lifetime = 3600;               // seconds, in issued tokens' expires_in
+  std::string state_file;                  // --state: devices and data kept across restarts
 };
 
 /// A rule set by POST /_test/control: how to answer the next `count`
@@ -38,7 +39,9 @@ struct Rule {
 
 class BackendState {
  public:
-  explicit BackendState(BackendConfig c) : config_(std::move(c)) {}
+  /// Loads config.state_file when it exists (a backend that was stopped
+  /// and started again remembers its devices and data, as a real one does).
+  explicit BackendState(BackendConfig c);
   /// One request: method "GET"/"POST", url (path and query), the
   /// Authorization header's value, the body.
   Reply handle(const std::string& method, const std::string& url, const std::string& authorization,
@@ -51,6 +54,7 @@ class BackendState {
   Reply control(const nlohmann::json& body);
   Reply received() const;
   const Rule* match(const std::string& url, const nlohmann::json& body);
+  void save() const;
 
   BackendConfig config_;
   std::set<std::string> tokens_;                 // issued by /oauth/token

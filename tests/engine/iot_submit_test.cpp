@@ -116,6 +116,16 @@ TEST_CASE("payload: sample data from readings: blood pressure is one sample, fra
   CHECK(json::parse(sample_data(ap)) == json{{"id", "door-open"}});
 }
 
+TEST_CASE("payload: the original's data types carry exactly their fields (a blood pressure's map stays home)") {
+  const std::vector<Sample> samples{
+      {"AA:BB:CC:DD:EE:FF", "blood_pressure", 1642694304, R"({"sys":120,"dias":80,"map":93.3})", 1},
+      {"AA:BB:CC:DD:EE:FF", "weight", 1642694304, R"({"level":72.5})", 2},
+  };
+  const json n = json::parse(submit_body("id-1", samples, ValueStyle::numbers));
+  CHECK(n["data"][0]["data"][0]["data"] == json{{"sys", 120}, {"dias", 80}});
+  CHECK(n["data"][1]["data"][0]["data"] == json{{"level", 72.5}});  // a new type goes as it is
+}
+
 TEST_CASE("payload: responses are validated") {
   CHECK(parse_exists(R"({"exists":true,"rememberDevice":true,"id":"x"})")->id == "x");
   CHECK_FALSE(parse_exists(R"({"exists":true,"rememberDevice":true})"));  // exists without id

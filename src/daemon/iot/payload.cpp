@@ -4,6 +4,9 @@
 #include <simdjson.h>
 
 #include <nlohmann/json.hpp>
+#include <algorithm>
+#include <array>
+#include <string_view>
 #include <vector>
 
 #include "src/daemon/iot/iot_error.hpp"
@@ -32,6 +35,27 @@ std::string form_escape(std::string_view s) {
   return out;
 }
 
+// The original's data types and their fields (spec README "The IoT
+// backend API"): a backend built for them checks the shape exactly, so a
+// sample of one of these types carries these fields only (a blood
+// pressure's mean arterial pressure stays in the registry's readings).
+// Other types (BTHome objects, weight, spo2, ...) go as they are.
+struct OriginalType {
+  std::string_view type;
+  std::array<std::string_view, 2> fields;  // "" = none
+};
+constexpr OriginalType original_types[] = {
+    {"heart_rate", {"rate"}},    {"battery_level", {"level"}}, {"temperature", {"level"}},
+    {"pressure", {"level"}},     {"humidity", {"level"}},      {"blood_pressure", {"sys", "dias"}},
+    {"alert", {"id"}},
+};
+
+bool submitted_field(std::string_view type, std::string_view field) {
+  for (const auto& t : original_types)
+    if (t.type == type) return std::find(t.fields.begin(), t.fields.end(), field) != t.fields.end();
+  return true;
+}
+
 }  // namespace
 
 std::string submit_body(std::string_view iot_device_id, std::span<const Sample> samples, ValueStyle style) {
@@ -47,7 +71,8 @@ std::string submit_body(std::string_view iot_device_id, std::span<const Sample> 
     json fields = json::parse(s.data, nullptr, false);
     if (!fields.is_object()) fields = json::object();  // rows are ours: cannot happen short of a hand edit
     json data = json::object();
-    for (auto& [k, v] : fields.items()) data[k] = as_style(v, style);
+    for (auto& [k, v] : fields.items())
+      if (submitted_field(s.type, k)) data[k] = as_style(v, style);
     entries[i]["data"].push_back({{"timestamp", as_style(s.timestamp, style)}, {"data", std::move(data)}});
   }
   return json{{"data", std::move(entries)}}.dump();

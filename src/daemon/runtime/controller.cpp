@@ -117,6 +117,7 @@ asio::awaitable<std::error_code> ControllerSupervisor::configure(std::string* wh
       if (!off) co_return fail(off.error(), "Set Powered off (for Set Privacy)");
       settings = off->current_settings;
     }
+    spdlog::debug("hci{}: Set Privacy", index_);
     if (auto irk = local_irk()) {
       const SetPrivacy cmd{1, *irk};  // named: see src/mgmt/call.hpp
       auto r = co_await call(ch_, cmd, index_);
@@ -127,17 +128,22 @@ asio::awaitable<std::error_code> ControllerSupervisor::configure(std::string* wh
     }
   }
   if (!(settings & setting::le)) {
+    spdlog::debug("hci{}: Set Low Energy", index_);
     auto r = co_await call(ch_, SetLowEnergy{1}, index_);
     if (!r) co_return fail(r.error(), "Set Low Energy");
   }
+  spdlog::debug("hci{}: Set Bondable, Set IO Capability", index_);
   if (std::error_code ec = co_await pairing_.configure(true)) co_return fail(ec, "Set Bondable / Set IO Capability");
   if (!(settings & setting::powered)) {
+    spdlog::debug("hci{}: Set Powered", index_);
     auto r = co_await call(ch_, SetPowered{1}, index_);
     if (!r) co_return fail(r.error(), "Set Powered");
   }
   powered_ = true;
   present_ = true;
+  spdlog::debug("hci{}: loading the bonds into the kernel", index_);
   if (std::error_code ec = co_await bonds_.load_into_kernel()) co_return fail(ec, "loading the bonds into the kernel");
+  spdlog::debug("hci{}: Start Discovery", index_);
   if (std::error_code ec = co_await scan_.start()) co_return fail(ec, "Start Discovery");
   ++stats_.configured;
   co_return std::error_code{};

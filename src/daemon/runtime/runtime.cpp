@@ -11,6 +11,7 @@
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 #include <fstream>
+#include <algorithm>
 #include <map>
 #include <stdexcept>
 
@@ -67,6 +68,16 @@ struct Runtime::Parts {
   bool started = false;
   bool stopped = false;
   std::uint64_t readings = 0, readings_refused = 0, events_run = 0;
+  // Readings of this loop turn, grouped for the outbox: the collector
+  // hands over one reading at a time, but the readings of one value (a
+  // blood pressure's sys, dias, map) are one sample with one timestamp.
+  struct Pending {
+    std::string device;
+    Clock::time_point at;
+    std::vector<sensor::Reading> readings;
+  };
+  std::vector<Pending> pending;
+  void flush_pending();
 
   explicit Parts(asio::io_context& i, Config c) : io(i), cfg(std::move(c)) {}
 
@@ -164,6 +175,9 @@ asio::awaitable<std::error_code> Runtime::start() {
   p.collector = std::make_unique<collector::Collector>(
       p.io.get_executor(), [&p](const collector::Collected& c) { p.deliver(c); }, colo);
   p.collector->set_connect([&p](Peer peer) { return p.connect(peer); });
+  p.collector->set_admit([&p](const Peer& peer) {
+    return p.registry->accepts_readings_from(p.registry->find(peer.addr).value_or(peer));
+  });
   p.collector->set_cache(p.bonds.get(), [&p](const Peer& peer) { return p.bonds->identity_of(peer); });
 
   p.controller = std::make_unique<ControllerSupervisor>(
@@ -207,6 +221,7 @@ asio::awaitable<void> Runtime::stop() {
   if (auto r = co_await p.registry->commit(); !r) spdlog::error("writing the registry: {}", r.error().text);
   p.bonds->flush();
   if (p.writer) {
+    p.flush_pending();
     if (auto r = p.writer->flush_now(); !r) spdlog::error("writing the outbox: {}", r.error().message());
   }
   spdlog::info("stopped: {}", status_line());
@@ -230,7 +245,28 @@ void Runtime::Parts::deliver(const collector::Collected& c) {
     ++readings_refused;  // mode `approved`: not approved
     return;
   }
-  if (writer) writer->add(key.addr.to_string(), c.time, std::span<const sensor::Reading>(&c.reading, 1));
+  if (!writer) return;
+  std::string device = key.addr.to_string();
+  if (pending.empty()) {
+    std::weak_ptr<int> alive_w = alive;
+    asio::post(io, [this, alive_w] {
+      if (!alive_w.expired()) flush_pending();
+    });
+  }
+  // The collector stamps each reading as it hands it over: the readings of
+  // one value differ by microseconds.  The outbox keeps seconds.
+  const auto second = std::chrono::floor<std::chrono::seconds>(c.time);
+  auto it = std::find_if(pending.begin(), pending.end(), [&](const Pending& p) {
+    return p.device == device && std::chrono::floor<std::chrono::seconds>(p.at) == second;
+  });
+  if (it == pending.end()) it = pending.insert(pending.end(), Pending{std::move(device), c.time, {}});
+  it->readings.push_back(c.reading);
+}
+
+void Runtime::Parts::flush_pending() {
+  auto batch = std::move(pending);
+  pending.clear();
+  for (const auto& p : batch) writer->add(p.device, p.at, p.readings);
 }
 
 asio::awaitable<expected<std::shared_ptr<att::AttBearer>>> Runtime::Parts::connect(Peer peer) {
@@ -296,7 +332,6 @@ void Runtime::Parts::on_event(const Event& ev) {
   } else {
     spdlog::info("event {} {} {}", to_string(ev.kind), ev.address, ev.text);
   }
-  if (ev.kind == Event::Kind::controller) refresh_status();
   if (cfg.notify && !cfg.notify_command.empty()) run_command(ev);
 }
 
