@@ -96,6 +96,7 @@ install_bluez_stack() {
   cp -a -n "$STACK"/. "$r"/
   mkdir -p "$r"/etc/bluetooth "$r"/var/lib/bluetooth "$r"/var/lib/dbus "$r"/run/dbus
   chmod 700 "$r"/var/lib/bluetooth
+  [ -e "$r/var/run" ] || ln -s /run "$r/var/run"   # D-Bus clients use /var/run/dbus/system_bus_socket
   cat > "$r/etc/passwd" <<'EOF'
 root:x:0:0:root:/tmp:/bin/sh
 messagebus:x:100:101::/nonexistent:/bin/false
