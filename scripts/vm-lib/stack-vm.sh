@@ -15,7 +15,7 @@
 #                               forget a device in bluetoothd (and its GATT
 #                               cache), so that every run starts cold
 #   stack_eatt on|off           /etc/bluetooth/main.conf [GATT] Channels
-#                               (5 = EATT allowed, 1 = off); takes effect at
+#                               (3 = BlueZ 5.66 default, EATT on; 1 = off); takes effect at
 #                               the next stack_bluetoothd_start
 #
 # bluetoothd takes every controller; bcms never runs on a controller while
@@ -78,6 +78,6 @@ stack_remove_device() {
 }
 
 stack_eatt() {
-  case "$1" in on) _s_c=5 ;; *) _s_c=1 ;; esac
+  case "$1" in on) _s_c=3 ;; *) _s_c=1 ;; esac
   sed -i "s/^Channels = .*/Channels = $_s_c/" /etc/bluetooth/main.conf
 }

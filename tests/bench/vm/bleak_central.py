@@ -22,6 +22,11 @@
       prints HOLDING, and keeps the link until interrupted (the footprint
       comparison measures the processes meanwhile).
 
+  bleak_central.py scan [--secs 8]
+      BleakScanner with a detection callback for SECS seconds; prints
+      "SCANNING" when started, then "SCAN <address> <callbacks>" per
+      address seen.
+
 Exit status 0 when every step completed, 1 otherwise.
 """
 import time
@@ -116,9 +121,25 @@ async def hold(a):
             await asyncio.sleep(3600)
 
 
+async def scan(a):
+    seen = {}
+
+    def on_adv(dev, _adv):
+        seen[dev.address] = seen.get(dev.address, 0) + 1
+
+    async with BleakScanner(detection_callback=on_adv, adapter=a.adapter):
+        out(f"SCANNING {ms():.2f}")
+        await asyncio.sleep(a.secs)
+    for addr, n in sorted(seen.items()):
+        out(f"SCAN {addr} {n}")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
+    sc = sub.add_parser("scan")
+    sc.add_argument("--adapter", default="hci1")
+    sc.add_argument("--secs", type=float, default=8.0)
     for name in ("steps", "reads", "hold"):
         s = sub.add_parser(name)
         s.add_argument("addr")
@@ -129,7 +150,7 @@ def main():
     a = p.parse_args()
     out(f"PY imports_ms {ms(T_IMPORTED):.2f}")
     try:
-        asyncio.run({"steps": steps, "reads": reads, "hold": hold}[a.cmd](a))
+        asyncio.run({"steps": steps, "reads": reads, "hold": hold, "scan": scan}[a.cmd](a))
     except KeyboardInterrupt:
         return 0
     except Exception as e:  # every failure is counted by the caller

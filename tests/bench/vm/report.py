@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""report.py SERIAL_LOG OUT_DIR [--command TEXT]: scripts/bench-vm's report.
+"""report.py --out DIR [--command TEXT] SERIAL_LOG...: scripts/bench-vm's report.
 
 Reads the SAMPLE/MISS lines that tests/bench/vm/side_by_side.sh printed on
-the VM's console and writes to OUT_DIR:
+the VM's console (one log per boot) and writes to DIR:
   results.md        the table: per metric, each side's median, spread
                     (min-max) and number of runs, and the ratio bcms/other
   samples.tsv       every sample (metric, side, value)
@@ -56,6 +56,15 @@ ROWS = [
      ("foot_notifying_cpu_ms", B), ("foot_notifying_cpu_ms", Z)),
     ("Central: notifications per second reaching the application (example sends every 20 ms; higher is better)",
      ("foot_notifications_per_s", B), ("foot_notifications_per_s", Z)),
+    ("Scanning: advertisements reaching the application per second", ("scan_received_per_s", B),
+     ("scan_received_per_s", Z)),
+    ("Scanning: advertisements generated per second (advertising-enable edges, all advertisers)",
+     ("scan_generated_per_s", B), ("scan_generated_per_s", Z)),
+    ("Scanning: share of the generated advertisements that reached the application (higher is better)",
+     ("scan_received_share", B), ("scan_received_share", Z)),
+    ("Scanning footprint: RSS, kB (bcms: bcms-mgmt find; BlueZ: bluetoothd + dbus-daemon + python3 BleakScanner)",
+     ("foot_scanning_rss_kb", B), ("foot_scanning_rss_kb", Z)),
+    ("Scanning footprint: CPU per window, ms", ("foot_scanning_cpu_ms", B), ("foot_scanning_cpu_ms", Z)),
     ("CLI info (all controllers), whole process, ms", ("cli_info", "bcms-mgmt"), ("cli_info", "btmgmt")),
     ("CLI power on (hci1), whole process, ms", ("cli_power_on", "bcms-mgmt"), ("cli_power_on", "btmgmt")),
     ("CLI power off (hci1), whole process, ms", ("cli_power_off", "bcms-mgmt"), ("cli_power_off", "btmgmt")),
@@ -110,11 +119,18 @@ def machine():
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("log")
-    ap.add_argument("out")
+    ap.add_argument("logs", nargs="+")
+    ap.add_argument("--out", required=True)
     ap.add_argument("--command", default="scripts/bench-vm")
     a = ap.parse_args()
-    samples, misses, console = parse(a.log)
+    samples, misses, console = defaultdict(list), defaultdict(list), []
+    for log in a.logs:
+        s1, m1, c1 = parse(log)
+        for k, v in s1.items():
+            samples[k] += v
+        for k, v in m1.items():
+            misses[k] += v
+        console += c1
     os.makedirs(a.out, exist_ok=True)
 
     base = samples.get((CLI_BASELINE, "true"), [])
@@ -131,7 +147,7 @@ def main():
 
     kernel = next((ln.split("kernel ", 1)[1] for ln in console if ln.startswith("BCMS-VM: kernel ")), "?")
     lines = [
-        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(os.path.getmtime(a.log)))} "
+        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(os.path.getmtime(a.logs[0])))} "
         f"on {machine()}; guest: kernel {kernel}, qemu TCG, 1 CPU, btvirt controllers; BlueZ 5.66 (Debian 12).",
         f"Command: `{a.command}`.",
         "Each figure: median [min–max] (n = runs) over alternating blocks of runs; ratio = bcms / other "
@@ -155,13 +171,16 @@ def main():
                      "fork, exec) is subtracted.")
     lines.append("")
     lines.append("Reliability (runs that failed, by phase and side; a bleak run that resolved the services "
-                 "incompletely counts as failed):")
+                 "incompletely counts as failed; eatt: bleak with BlueZ's default GATT Channels = 3, EATT on, "
+                 "everything else with Channels = 1):")
     lines.append("")
-    for ph, sides in (("central", ("bcms", "bleak")), ("reads", ("bcms", "bleak")),
-                      ("peripheral", ("bcms", "bluez")), ("footprint", ("bcms", "bleak"))):
+    for ph, sides in (("central", ("bcms", "bleak")), ("eatt", ("bleak",)), ("reads", ("bcms", "bleak")),
+                      ("peripheral", ("bcms", "bluez")), ("footprint", ("bcms", "bleak")),
+                      ("scan", ("bcms", "bleak"))):
         parts = []
         for s in sides:
-            ok = len(samples.get((f"{ph}_first_value", s), [])) if ph == "central" else None
+            ok = {"central": len(samples.get(("central_first_value", s), [])),
+                  "eatt": len(samples.get(("eatt_ok", s), []))}.get(ph)
             n_miss = len(misses.get((ph, s), []))
             parts.append(f"{s}: {n_miss} failed" + (f" of {ok + n_miss}" if ok is not None else ""))
         lines.append(f"- {ph}: " + ", ".join(parts))

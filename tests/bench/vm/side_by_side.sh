@@ -23,7 +23,9 @@
 # Knobs (environment): BCMS_BENCH_BLOCKS, BCMS_BENCH_PER_BLOCK (central),
 # BCMS_BENCH_READS, BCMS_BENCH_READ_BLOCKS, BCMS_BENCH_CLI_RUNS,
 # BCMS_BENCH_FOOT_SECS, BCMS_BENCH_PERIPH_BLOCKS, BCMS_BENCH_PERIPH_COUNT,
-# BCMS_BENCH_ONLY (phases: central reads cli peripheral footprint),
+# BCMS_BENCH_EATT_RUNS, BCMS_BENCH_SCAN_SECS, BCMS_BENCH_SCAN_BLOCKS,
+# BCMS_BENCH_ONLY (phases: central eatt reads cli peripheral footprint
+# scan; scan wants --controllers 4 or more),
 # BCMS_BENCH_DAEMON (a command line for bcms-daemon's footprint, once it
 # exists: measured like the example, see footprint_bcms).
 # shellcheck disable=SC2086,SC2046 # command lines in variables and `set -- $(...)` split on purpose
@@ -31,13 +33,13 @@
 . /etc/bcms-btgatt-lib.sh
 . /etc/bcms-stack-lib.sh
 
-BLOCKS=${BCMS_BENCH_BLOCKS:-4}
-PER=${BCMS_BENCH_PER_BLOCK:-5}
+BLOCKS=${BCMS_BENCH_BLOCKS:-10}
+PER=${BCMS_BENCH_PER_BLOCK:-10}
 READS=${BCMS_BENCH_READS:-100}
 READ_BLOCKS=${BCMS_BENCH_READ_BLOCKS:-3}
 CLI_RUNS=${BCMS_BENCH_CLI_RUNS:-10}
 FOOT_SECS=${BCMS_BENCH_FOOT_SECS:-10}
-ONLY=${BCMS_BENCH_ONLY:-central reads cli peripheral footprint}
+ONLY=${BCMS_BENCH_ONLY:-central eatt reads cli peripheral footprint}
 BLEAK="python3 /opt/extra/bleak_central.py"
 PSM=0x0081
 
@@ -67,9 +69,10 @@ periph_stop() { bg_stop periph; }
 bluez_up() {
   stack_bluetoothd_start || { fail "bluetoothd did not start"; return 1; }
 }
-bluez_down() {
+bluez_down() {   # bluetoothd powered every controller: all back to off
   stack_bluetoothd_stop
-  stack_reset 0 1
+  _x=0
+  while [ "$_x" -lt "$BCMS_VM_CONTROLLERS" ]; do stack_reset "$_x"; _x=$((_x + 1)); done
 }
 
 # stamps LOG METRIC_PREFIX SIDE: "T NAME ms" lines of bcms-bench-central time.
@@ -101,37 +104,46 @@ central_bcms() {
   periph_stop
 }
 
-central_bleak() {
-  bluez_up || { miss central bleak "bluetoothd"; return; }
-  periph_start $HR || { miss central bleak "example"; bluez_down; return; }
-  _j=0
-  while [ "$_j" -lt "$PER" ]; do
+# bleak_runs PHASE N: N bleak runs against the example (bluetoothd up).
+# PHASE central: the figures; PHASE eatt: only successes and failures.
+bleak_runs() {
+  _ph=$1 _j=0
+  while [ "$_j" -lt "$2" ]; do
     _j=$((_j + 1))
     t 45 bcms-bench-central time -- $BLEAK steps "$A0" > /tmp/b.log 2>&1
     _rc=$?
     _u=$(sed -n 's/^PY services .* uuids //p' /tmp/b.log)
     if [ "$_rc" = 0 ] && grep -q '^T VALUE' /tmp/b.log; then
       case "$_u" in
-        *0000180d*b2c30001*) stamps /tmp/b.log central bleak ;;
-        *) miss central bleak "services incomplete: $_u" ;;
+        *0000180d*b2c30001*)
+          if [ "$_ph" = central ]; then stamps /tmp/b.log central bleak; else sample "${_ph}_ok" bleak 1; fi ;;
+        *) miss "$_ph" bleak "services incomplete: $_u" ;;
       esac
     else
-      miss central bleak "$(grep '^PY error' /tmp/b.log | head -1) (status $_rc)"
+      miss "$_ph" bleak "$(grep '^PY error' /tmp/b.log | head -1) (status $_rc)"
     fi
-    _i=$(sed -n 's/^PY imports_ms //p' /tmp/b.log)
-    [ -n "$_i" ] && sample bleak_imports bleak "$_i"
-    _f=$(sed -n 's/^PY found_ms //p' /tmp/b.log)
-    [ -n "$_f" ] && sample bleak_scan_found bleak "$_f"
-    # from the peer found (the lab's advertising cadence left out) and the
-    # interpreter's start before the script's first line
-    set -- $(sed -n 's/^PY internal_ms //p' /tmp/b.log)
-    if [ $# -eq 3 ] && grep -q '^T VALUE' /tmp/b.log; then
-      sample central_found_to_first_value bleak "$(awk -v f="$1" -v v="$3" 'BEGIN { printf "%.2f", v - f }')"
-      sample bleak_interpreter_start bleak "$(awk -v c="$2" -v t="$(sed -n 's/^T CONNECTED //p' /tmp/b.log)" 'BEGIN { printf "%.2f", t - c }')"
+    if [ "$_ph" = central ]; then
+      _i=$(sed -n 's/^PY imports_ms //p' /tmp/b.log)
+      [ -n "$_i" ] && sample bleak_imports bleak "$_i"
+      _f=$(sed -n 's/^PY found_ms //p' /tmp/b.log)
+      [ -n "$_f" ] && sample bleak_scan_found bleak "$_f"
+      # from the peer found (the lab's advertising cadence left out) and
+      # the interpreter's start before the script's first line
+      set -- $(sed -n 's/^PY internal_ms //p' /tmp/b.log)
+      if [ $# -eq 3 ] && grep -q '^T VALUE' /tmp/b.log; then
+        sample central_found_to_first_value bleak "$(awk -v f="$1" -v v="$3" 'BEGIN { printf "%.2f", v - f }')"
+        sample bleak_interpreter_start bleak "$(awk -v c="$2" -v t="$(sed -n 's/^T CONNECTED //p' /tmp/b.log)" 'BEGIN { printf "%.2f", t - c }')"
+      fi
     fi
     stack_remove_device 1 "$A0"   # cold each run, as ours (no GATT cache)
     drop_link
   done
+}
+
+central_bleak() {
+  bluez_up || { miss central bleak "bluetoothd"; return; }
+  periph_start $HR || { miss central bleak "example"; bluez_down; return; }
+  bleak_runs central "$PER"
   periph_stop
   bluez_down
 }
@@ -145,6 +157,23 @@ if phase central; then
     central_bleak
   done
   note "bluetoothd log (last lines):"; tail -5 /tmp/bluetoothd.log 2>/dev/null
+fi
+
+# ---------------------------------------------------------------- EATT
+# BlueZ's default configuration (GATT Channels = 3: EATT on): how often
+# bleak fails on btvirt then (the issue's baseline: every run).
+if phase eatt; then
+  step "EATT on (BlueZ's default): ${BCMS_BENCH_EATT_RUNS:-5} bleak runs"
+  stack_eatt on
+  note "main.conf: $(grep '^Channels' /etc/bluetooth/main.conf)"
+  if bluez_up && periph_start $HR; then
+    bleak_runs eatt "${BCMS_BENCH_EATT_RUNS:-5}"
+    periph_stop
+  else
+    miss eatt bleak setup
+  fi
+  bluez_down
+  stack_eatt off
 fi
 
 # ---------------------------------------------------------------- reads
@@ -343,6 +372,89 @@ if phase peripheral; then
       miss peripheral bluez bluetoothd
     fi
     bluez_down
+  done
+fi
+
+# ---------------------------------------------------------------- scanning
+# Advertisers: every controller but hci1 (run with --controllers 4 or
+# more).  btvirt emits a report only on an advertising-enable edge, so each
+# advertiser loops add-adv (new manufacturer data with a counter: a new
+# advertisement, not a duplicate) / rm-adv with btmgmt, as fast as the VM
+# spawns it; the reports generated are counted (add-adv that succeeded).
+# The scanner on hci1 runs SCAN_SECS: bcms-mgmt find -l (our mgmt
+# discovery; one dev_found line per Device Found) vs BleakScanner (one
+# detection callback per advertisement bluetoothd passes on).
+SCAN_SECS=${BCMS_BENCH_SCAN_SECS:-8}
+adv_loop() {   # INDEX: until /run/scan-stop exists
+  _n=0
+  : > "/tmp/gen-$1"
+  while [ ! -e /run/scan-stop ]; do
+    _n=$((_n + 1))
+    if btmgmt --index "$1" add-adv -d "$(printf '07fff1ff%08x' "$_n")" 1 > /dev/null 2>&1; then echo >> "/tmp/gen-$1"; fi
+    btmgmt --index "$1" rm-adv 1 > /dev/null 2>&1
+  done
+}
+gen_count() { cat /tmp/gen-* 2>/dev/null | wc -l; }
+# scan_window SIDE LOG PATTERN PIDS...: the generators run while the
+# scanner (already started, output in LOG) runs SCAN_SECS; counts.
+scan_window() {
+  _sd=$1 _lg=$2 _pat=$3
+  shift 3
+  _g0=$(gen_count)
+  _c0=0; for _p in "$@"; do _c0=$((_c0 + $(cpu_ticks "$_p"))); done
+  sleep "$SCAN_SECS"
+  _g1=$(gen_count)
+  _c1=0 _r=0; for _p in "$@"; do _c1=$((_c1 + $(cpu_ticks "$_p"))); _r=$((_r + $(rss_kb "$_p"))); done
+  _hz=$(getconf CLK_TCK 2>/dev/null || echo 100)
+  sample foot_scanning_cpu_ms "$_sd" $(((_c1 - _c0) * 1000 / _hz))
+  sample foot_scanning_rss_kb "$_sd" "$_r"
+  echo "$((_g1 - _g0))" > /tmp/scan-gen
+}
+scan_round() {   # SIDE
+  rm -f /run/scan-stop
+  _gens=""
+  for _x in $ADVS; do adv_loop "$_x" & _gens="$_gens $!"; done
+  sleep 1
+  if [ "$1" = bcms ]; then
+    bg_start scanner bcms-mgmt --index 1 --timeout $((SCAN_SECS + 2)) find -l
+    wait_grep 10 'Discovery started|iscovering' /tmp/scanner.log
+    scan_window bcms /tmp/scanner.log dev_found "$(pid_of scanner)"
+    _got=$(grep -c -E "dev_found: ($ADV_ADDRS)" /tmp/scanner.log)
+  else
+    bg_start scanner $BLEAK scan --secs $((SCAN_SECS + 2))
+    wait_grep 30 '^SCANNING' /tmp/scanner.log
+    scan_window bleak /tmp/scanner.log SCAN "$(pid_of scanner)" "$(cat /run/bluetoothd.pid)" "$(cat /run/dbus.pid)"
+    wait_grep 20 '^SCAN ' /tmp/scanner.log
+    _got=$(grep -E "^SCAN ($ADV_ADDRS) " /tmp/scanner.log | awk '{ n += $3 } END { print n + 0 }')
+  fi
+  touch /run/scan-stop
+  wait $_gens
+  bg_stop scanner
+  # received in the window (a little longer than the counted one: the
+  # scanner ran SCAN_SECS + 2 s), against generated in SCAN_SECS
+  sample scan_generated_per_s "$1" "$(awk -v g="$(cat /tmp/scan-gen)" -v s="$SCAN_SECS" 'BEGIN { printf "%.1f", g / s }')"
+  sample scan_received_per_s "$1" "$(awk -v n="$_got" -v s="$((SCAN_SECS + 2))" 'BEGIN { printf "%.1f", n / s }')"
+  sample scan_received_share "$1" "$(awk -v n="$_got" -v g="$(cat /tmp/scan-gen)" -v s="$SCAN_SECS" 'BEGIN { if (g) printf "%.3f", n * s / (s + 2) / g; else print 0 }')"
+}
+if phase scan; then
+  ADVS="" ADV_ADDRS=""
+  _x=0
+  while [ "$_x" -lt "$BCMS_VM_CONTROLLERS" ]; do
+    if [ "$_x" != 1 ]; then
+      ADVS="$ADVS $_x"
+      ADV_ADDRS="${ADV_ADDRS:+$ADV_ADDRS|}$(addr_of "$_x")"
+    fi
+    _x=$((_x + 1))
+  done
+  step "scanning: advertisers on hci$ADVS, ${SCAN_SECS}s windows on hci1, ${BCMS_BENCH_SCAN_BLOCKS:-3} alternating blocks"
+  b=0
+  while [ "$b" -lt "${BCMS_BENCH_SCAN_BLOCKS:-3}" ]; do
+    b=$((b + 1))
+    for _x in 1 $ADVS; do power_on "$_x"; done
+    scan_round bcms
+    if bluez_up; then scan_round bleak; else miss scan bleak bluetoothd; fi
+    stack_bluetoothd_stop
+    for _x in 0 1 $ADVS; do stack_reset "$_x"; done
   done
 fi
 
