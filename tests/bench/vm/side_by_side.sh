@@ -107,8 +107,8 @@ central_bcms() {
 # bleak_runs PHASE N: N bleak runs against the example (bluetoothd up).
 # PHASE central: the figures; PHASE eatt: only successes and failures.
 bleak_runs() {
-  _ph=$1 _j=0
-  while [ "$_j" -lt "$2" ]; do
+  _ph=$1 _cnt=$2 _j=0
+  while [ "$_j" -lt "$_cnt" ]; do
     _j=$((_j + 1))
     t 45 bcms-bench-central time -- $BLEAK steps "$A0" > /tmp/b.log 2>&1
     _rc=$?
