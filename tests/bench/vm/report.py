@@ -197,7 +197,7 @@ def main():
         f.write("\n".join(lines) + "\n")
 
     gp = ["set terminal pngcairo size 800,480 noenhanced" if have_cairo() else "set terminal png size 800,480",
-          "set key bottom right", "set grid", "set ylabel 'fraction of runs'", "set yrange [0:1]"]
+          "set key bottom right", "set grid", "set logscale x", "set ylabel 'fraction of runs'", "set yrange [0:1]"]
     for m in CENTRAL:
         plots = []
         for s in ("bcms", "bleak"):
@@ -211,7 +211,7 @@ def main():
             plots.append(f"'{dat}' using 1:2 with steps lw 2 title '{s} (n={len(vals)})'")
         if plots:
             gp += [f"set output '{os.path.join(a.out, m + '.png')}'",
-                   f"set title '{m.replace('_', ' ')}: ms from spawn (cumulative distribution)'",
+                   f"set title '{m.replace('_', ' ')}: ms from spawn, log scale (cumulative distribution)'",
                    "set xlabel 'ms'", "plot " + ", ".join(plots)]
     with open(os.path.join(a.out, "plots.gp"), "w") as f:
         f.write("\n".join(gp) + "\n")
