@@ -24,8 +24,9 @@
 
   bleak_central.py scan [--secs 8]
       BleakScanner with a detection callback for SECS seconds; prints
-      "SCANNING" when started, then "SCAN <address> <callbacks>" per
-      address seen.
+      "SCANNING" when started, then "SCAN all N" (detection callbacks) and
+      "SCAN fff1 N" (those carrying manufacturer 0xfff1 data, the
+      benchmark's advertisers).
 
 Exit status 0 when every step completed, 1 otherwise.
 """
@@ -122,16 +123,18 @@ async def hold(a):
 
 
 async def scan(a):
-    seen = {}
+    seen = {"all": 0, "fff1": 0}
 
-    def on_adv(dev, _adv):
-        seen[dev.address] = seen.get(dev.address, 0) + 1
+    def on_adv(_dev, adv):
+        seen["all"] += 1
+        if 0xFFF1 in adv.manufacturer_data:
+            seen["fff1"] += 1
 
     async with BleakScanner(detection_callback=on_adv, adapter=a.adapter):
         out(f"SCANNING {ms():.2f}")
         await asyncio.sleep(a.secs)
-    for addr, n in sorted(seen.items()):
-        out(f"SCAN {addr} {n}")
+    for what, n in seen.items():
+        out(f"SCAN {what} {n}")
 
 
 def main():
