@@ -3,7 +3,7 @@
 # (sourced by it, runs on the host).  Inputs are scripts/vm's variables:
 # RUN R KROOT KVER MODDIR BLUEZ BLUEZ_TEST BLUEZ_GATT BLUEZ_BINS BLUEZ_TEST_BINS MODULES
 # BUSYBOX BINS EXTRAS ENVS NCTRL BTVIRT_FLAGS TIMEOUT SCENARIO SCENARIO_ARGS
-# COMMAND VMLIB.  Output: $RUN/initrd.img, and NONCE (the exit marker key).
+# COMMAND VMLIB STACK (--with-bluez-stack: stack.sh's tree).  Output: $RUN/initrd.img, and NONCE (the exit marker key).
 #
 # VM layout:
 #   /init                     scripts/vm-lib/init.sh (PID 1)
@@ -132,6 +132,8 @@ build_rootfs() {
   else
     printf '%s\n' "$COMMAND" > "$R/etc/bcms-vm/run.sh"
   fi
+
+  if [ -n "${STACK:-}" ]; then install_bluez_stack "$R"; fi
 
   # newc archive owned by root, uncompressed: under TCG the kernel unpacks
   # it faster than it would decompress a gzip'd one.

@@ -1,0 +1,478 @@
+# Side-by-side scenario of scripts/bench-vm (scripts/vm --with-bluez-stack,
+# BCMS_VM_CONTROLLERS >= 2; not part of the normal test run): bcms against
+# bluetoothd + D-Bus + bleak on the same virtual controllers, in one boot.
+#
+# hci0 is the peripheral, always one of our examples (the same server for
+# both sides); hci1 is the central, bcms or bluetoothd.  bluetoothd takes
+# every controller when it starts and powers them off when it stops, so a
+# "bluez" block is: start bluetoothd, (re)start the example on hci0, runs,
+# stop the example, stop bluetoothd, power-cycle hci0/hci1 with btmgmt.  A
+# "bcms" block runs with no bluetoothd at all.  The example is started
+# after bluetoothd on purpose: bluetoothd listens on the ATT channel of
+# every adapter, and for an incoming LE link the kernel hands the ATT
+# channel to one listener only (l2cap_connect_cfm skips listeners once the
+# channel exists; the newest bound listener is found first), so the
+# example's, bound later, serves the link.  Each bleak run checks that it
+# saw the example's services (0x180D and the vendor b2c30001), which
+# bluetoothd's own database does not have.  Blocks alternate (bcms, bluez,
+# bcms, ...), so a slow patch of the shared host hits both alike.
+#
+# Output (the serial log; scripts/bench-vm reads it, tests/bench/vm/report.py):
+#   SAMPLE <metric> <side> <value>     one measurement
+#   MISS <metric> <side> <reason>      one failed run (counted, not hidden)
+# Knobs (environment): BCMS_BENCH_BLOCKS, BCMS_BENCH_PER_BLOCK (central),
+# BCMS_BENCH_READS, BCMS_BENCH_READ_BLOCKS, BCMS_BENCH_CLI_RUNS,
+# BCMS_BENCH_FOOT_SECS, BCMS_BENCH_PERIPH_BLOCKS, BCMS_BENCH_PERIPH_COUNT,
+# BCMS_BENCH_EATT_RUNS, BCMS_BENCH_SCAN_SECS, BCMS_BENCH_SCAN_BLOCKS,
+# BCMS_BENCH_ONLY (phases: central eatt reads cli peripheral footprint
+# scan; scan wants --controllers 4 or more),
+# BCMS_BENCH_DAEMON (a command line for bcms-daemon's footprint, once it
+# exists: measured like the example, see footprint_bcms).
+# shellcheck disable=SC2086,SC2046 # command lines in variables and `set -- $(...)` split on purpose
+. /etc/bcms-vm-lib.sh
+. /etc/bcms-btgatt-lib.sh
+. /etc/bcms-stack-lib.sh
+
+BLOCKS=${BCMS_BENCH_BLOCKS:-10}
+PER=${BCMS_BENCH_PER_BLOCK:-10}
+READS=${BCMS_BENCH_READS:-100}
+READ_BLOCKS=${BCMS_BENCH_READ_BLOCKS:-3}
+CLI_RUNS=${BCMS_BENCH_CLI_RUNS:-10}
+FOOT_SECS=${BCMS_BENCH_FOOT_SECS:-10}
+ONLY=${BCMS_BENCH_ONLY:-central eatt reads cli peripheral footprint}
+BLEAK="python3 /opt/extra/bleak_central.py"
+PSM=0x0081
+
+sample() { echo "SAMPLE $*"; }
+miss() { echo "MISS $*"; }
+drop_link() { wait_no_le_link 2 || { mgmt 1 disconnect -t 1 "$A0" > /dev/null 2>&1; wait_no_le_link 5; }; }
+phase() { case " $ONLY " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+
+# periph_start CMD...: our example on hci0, until it says it is ready;
+# then a second advertising instance (btmgmt, connectable, 1 s duration)
+# so that the kernel rotates instances and hci0 re-enables advertising
+# every 1-2 s.  btvirt sends an advertising report only on a scan-enable
+# or advertising-enable edge (scripts/vm's notes): without the rotation a
+# scanner that misses the first edge (bluetoothd does, when the report
+# precedes its Start Discovery reply) waits for the kernel's 10.24 s
+# discovery restart.  A real advertiser repeats every 20 ms-1 s; the
+# rotation stands in for that, for both sides alike.
+periph_start() {
+  bg_start periph "$@"
+  if ! wait_grep 20 'ready on hci0|start failed|cannot' /tmp/periph.log || ! grep -q 'ready on hci0' /tmp/periph.log; then
+    note "the example did not start:"; cat /tmp/periph.log; return 1
+  fi
+  mgmt 0 add-adv -c -g -D 1 -d 0809626d732d726f74 2 > /dev/null || note "second advertising instance refused"
+}
+periph_stop() { bg_stop periph; }
+
+bluez_up() {
+  stack_bluetoothd_start || { fail "bluetoothd did not start"; return 1; }
+}
+bluez_down() {   # bluetoothd powered every controller: all back to off
+  stack_bluetoothd_stop
+  _x=0
+  while [ "$_x" -lt "$BCMS_VM_CONTROLLERS" ]; do stack_reset "$_x"; _x=$((_x + 1)); done
+}
+
+# stamps LOG METRIC_PREFIX SIDE: "T NAME ms" lines of bcms-bench-central time.
+stamps() {
+  for _k in CONNECTED:connected RESOLVED:resolved VALUE:first_value; do
+    _v=$(sed -n "s/^T ${_k%%:*} //p" "$1" | head -1)
+    [ -n "$_v" ] && sample "$2_${_k#*:}" "$3" "$_v"
+  done
+}
+
+# ---------------------------------------------------------------- central
+HR="bcms-example-heart-rate --index 0 --name bcms-HR --interval-ms 20"
+A0=$(addr_of 0)
+
+central_bcms() {
+  power_on 1
+  periph_start $HR || { miss central bcms "example"; return; }
+  _j=0
+  while [ "$_j" -lt "$PER" ]; do
+    _j=$((_j + 1))
+    if t 30 bcms-bench-central time -- bcms-bench-central steps "$A0" > /tmp/o.log 2>&1 &&
+       grep -q '^STEPS services' /tmp/o.log; then
+      stamps /tmp/o.log central bcms
+    else
+      miss central bcms "$(tail -1 /tmp/o.log)"
+    fi
+    drop_link
+  done
+  periph_stop
+}
+
+# bleak_runs PHASE N: N bleak runs against the example (bluetoothd up).
+# PHASE central: the figures; PHASE eatt: only successes and failures.
+bleak_runs() {
+  _ph=$1 _cnt=$2 _j=0
+  while [ "$_j" -lt "$_cnt" ]; do
+    _j=$((_j + 1))
+    t 45 bcms-bench-central time -- $BLEAK steps "$A0" > /tmp/b.log 2>&1
+    _rc=$?
+    _u=$(sed -n 's/^PY services .* uuids //p' /tmp/b.log)
+    if [ "$_rc" = 0 ] && grep -q '^T VALUE' /tmp/b.log; then
+      case "$_u" in
+        *0000180d*b2c30001*)
+          if [ "$_ph" = central ]; then stamps /tmp/b.log central bleak; else sample "${_ph}_ok" bleak 1; fi ;;
+        *) miss "$_ph" bleak "services incomplete: $_u" ;;
+      esac
+    else
+      miss "$_ph" bleak "$(grep '^PY error' /tmp/b.log | head -1) (status $_rc)"
+    fi
+    if [ "$_ph" = central ]; then
+      _i=$(sed -n 's/^PY imports_ms //p' /tmp/b.log)
+      [ -n "$_i" ] && sample bleak_imports bleak "$_i"
+      _f=$(sed -n 's/^PY found_ms //p' /tmp/b.log)
+      [ -n "$_f" ] && sample bleak_scan_found bleak "$_f"
+      # from the peer found (the lab's advertising cadence left out) and
+      # the interpreter's start before the script's first line
+      set -- $(sed -n 's/^PY internal_ms //p' /tmp/b.log)
+      if [ $# -eq 3 ] && grep -q '^T VALUE' /tmp/b.log; then
+        sample central_found_to_first_value bleak "$(awk -v f="$1" -v v="$3" 'BEGIN { printf "%.2f", v - f }')"
+        sample bleak_interpreter_start bleak "$(awk -v c="$2" -v t="$(sed -n 's/^T CONNECTED //p' /tmp/b.log)" 'BEGIN { printf "%.2f", t - c }')"
+      fi
+    fi
+    stack_remove_device 1 "$A0"   # cold each run, as ours (no GATT cache)
+    drop_link
+  done
+}
+
+central_bleak() {
+  bluez_up || { miss central bleak "bluetoothd"; return; }
+  periph_start $HR || { miss central bleak "example"; bluez_down; return; }
+  bleak_runs central "$PER"
+  periph_stop
+  bluez_down
+}
+
+if phase central; then
+  step "central: $BLOCKS x $PER runs per side, alternating blocks (connect -> resolved -> first notification)"
+  b=0
+  while [ "$b" -lt "$BLOCKS" ]; do
+    b=$((b + 1))
+    central_bcms
+    central_bleak
+  done
+  note "bluetoothd log (last lines):"; tail -5 /tmp/bluetoothd.log 2>/dev/null
+fi
+
+# ---------------------------------------------------------------- EATT
+# BlueZ's default configuration (GATT Channels = 3: EATT on): how often
+# bleak fails on btvirt then (the issue's baseline: every run).
+if phase eatt; then
+  step "EATT on (BlueZ's default): ${BCMS_BENCH_EATT_RUNS:-5} bleak runs"
+  stack_eatt on
+  note "main.conf: $(grep '^Channels' /etc/bluetooth/main.conf)"
+  if bluez_up && periph_start $HR; then
+    bleak_runs eatt "${BCMS_BENCH_EATT_RUNS:-5}"
+    periph_stop
+  else
+    miss eatt bleak setup
+  fi
+  bluez_down
+  stack_eatt off
+fi
+
+# ---------------------------------------------------------------- reads
+BAT="bcms-example-battery --index 0 --name bcms-bat --interval-ms 60000"
+if phase reads; then
+  step "reads: $READS reads of Battery Level per run, $READ_BLOCKS alternating blocks of 2 runs"
+  power_on 1
+  periph_start $BAT || fail "battery example"
+  gatttool -i hci1 -b "$A0" -t public --characteristics > /tmp/chars.log 2>&1
+  H_BAT=$(sed -n 's/.*char value handle = \(0x[0-9a-f]*\), uuid = 00002a19-.*/\1/p' /tmp/chars.log | head -1)
+  periph_stop
+  drop_link
+  note "Battery Level value handle: $H_BAT"
+  b=0
+  while [ "$b" -lt "$READ_BLOCKS" ]; do
+    b=$((b + 1))
+    power_on 1
+    periph_start $BAT
+    for _j in 1 2; do
+      # rtt's second half: an LE CoC echo (one connection per server)
+      bg_start echo bcms-l2cap listen --psm "$PSM" --echo
+      wait_grep 5 'listening psm' /tmp/echo.log || note "echo server did not start"
+      if t 60 bcms-bench-central rtt "$A0" --handle "$H_BAT" --psm "$PSM" --count "$READS" > /tmp/r.log 2>&1 &&
+         grep -q '^READ n' /tmp/r.log; then
+        set -- $(grep '^READ n' /tmp/r.log)
+        sample read_median_us bcms "$7"; sample read_p95_us bcms "$9"
+      else
+        miss reads bcms "$(tail -1 /tmp/r.log)"
+      fi
+      bg_stop echo
+      drop_link
+    done
+    periph_stop
+    if bluez_up && periph_start $BAT; then
+      for _j in 1 2; do
+        if t 90 $BLEAK reads "$A0" --count "$READS" > /tmp/r.log 2>&1 && grep -q '^READ n' /tmp/r.log; then
+          set -- $(grep '^READ n' /tmp/r.log)
+          sample read_median_us bleak "$7"; sample read_p95_us bleak "$9"
+        else
+          miss reads bleak "$(tail -1 /tmp/r.log)"
+        fi
+        stack_remove_device 1 "$A0"
+        drop_link
+      done
+      periph_stop
+    else
+      miss reads bleak "setup"
+    fi
+    bluez_down
+  done
+fi
+
+# ---------------------------------------------------------------- CLI
+# now_us: the wall clock in microseconds (busybox adjtimex).
+now_us() { adjtimex | awk '/tv_sec/ { s = $2 } /tv_usec/ { u = $2 } END { printf "%d%06d\n", s, u }'; }
+# cli_time METRIC SIDE CMD...: whole-process time of CMD in ms (the
+# report subtracts the median of cli_baseline: the same bracket around
+# /bin/true, i.e. the timer, fork and exec).
+cli_time() {
+  _m=$1 _s=$2
+  shift 2
+  _a=$(now_us)
+  if ! "$@" > /dev/null 2>&1; then miss "$_m" "$_s" "status $?"; return; fi
+  _b=$(now_us)
+  sample "$_m" "$_s" "$(awk -v d=$((_b - _a)) 'BEGIN { printf "%.2f", d / 1000 }')"
+}
+if phase cli; then
+  step "CLI: $CLI_RUNS alternating runs of info, power on, power off (hci1), whole process"
+  stack_reset 1
+  _j=0
+  while [ "$_j" -lt "$CLI_RUNS" ]; do
+    _j=$((_j + 1))
+    cli_time cli_info bcms-mgmt bcms-mgmt info
+    cli_time cli_info btmgmt btmgmt info
+    cli_time cli_power_on bcms-mgmt bcms-mgmt --index 1 power on
+    cli_time cli_power_off bcms-mgmt bcms-mgmt --index 1 power off
+    cli_time cli_power_on btmgmt btmgmt --index 1 power on
+    cli_time cli_power_off btmgmt btmgmt --index 1 power off
+    cli_time cli_baseline true /bin/true
+  done
+fi
+
+# ---------------------------------------------------------------- footprint
+
+footprint_bcms() {
+  power_on 1
+  periph_start $HR || { miss footprint bcms example; return; }
+  # connected, nothing subscribed
+  bg_start central bcms-gatt -b "$A0" --listen primary
+  if wait_grep 20 'attr handle' /tmp/central.log; then measure connected bcms /tmp/central.log "$(pid_of central)"
+  else miss footprint bcms "bcms-gatt primary"; cat /tmp/central.log; fi
+  bg_stop central; drop_link
+  # subscribed to the 20 ms Heart Rate Measurement
+  bg_start central bcms-gatt -b "$A0" --listen char-write-req "$CCCD" 0100
+  if wait_grep 20 '^Notification' /tmp/central.log; then measure notifying bcms /tmp/central.log "$(pid_of central)"
+  else miss footprint bcms "bcms-gatt listen"; cat /tmp/central.log; fi
+  bg_stop central; drop_link
+  if [ -n "${BCMS_BENCH_DAEMON:-}" ]; then   # hook: bcms-daemon, idle
+    bg_start daemon $BCMS_BENCH_DAEMON
+    sleep 2
+    measure daemon_idle bcms /tmp/daemon.log "$(pid_of daemon)"
+    bg_stop daemon
+  fi
+  periph_stop
+}
+
+footprint_bleak() {
+  bluez_up || { miss footprint bleak bluetoothd; return; }
+  periph_start $HR || { miss footprint bleak example; bluez_down; return; }
+  _bz=$(cat /run/bluetoothd.pid) _db=$(cat /run/dbus.pid)
+  for _mode in connected notifying; do
+    if [ "$_mode" = connected ]; then bg_start central $BLEAK hold "$A0"; else bg_start central $BLEAK hold "$A0" --notify; fi
+    if wait_grep 40 '^HOLDING' /tmp/central.log; then measure "$_mode" bleak /tmp/central.log "$(pid_of central)" "$_bz" "$_db"
+    else miss footprint bleak "hold $_mode: $(tail -1 /tmp/central.log)"; fi
+    bg_stop central
+    stack_remove_device 1 "$A0"
+    drop_link
+  done
+  periph_stop
+  bluez_down
+}
+
+# ---------------------------------------------------------------- measuring processes
+# rss_kb PID / cpu_ticks PID (utime + stime, USER_HZ)
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# measure STATE SIDE LOG PIDS...: over FOOT_SECS, CPU ms and RSS (kB, at
+# the end) summed over PIDS, and lines starting "Notification"/"NOTIFY" in
+# LOG per second.
+measure() {
+  _st=$1 _sd=$2 _lg=$3
+  shift 3
+  _c0=0; for _p in "$@"; do _c0=$((_c0 + $(cpu_ticks "$_p"))); done
+  _n0=$(grep -c -E '^(Notification|NOTIFY)' "$_lg" 2>/dev/null)
+  sleep "$FOOT_SECS"
+  _c1=0 _r=0; for _p in "$@"; do _c1=$((_c1 + $(cpu_ticks "$_p"))); _r=$((_r + $(rss_kb "$_p"))); done
+  _n1=$(grep -c -E '^(Notification|NOTIFY)' "$_lg" 2>/dev/null)
+  _hz=$(getconf CLK_TCK 2>/dev/null || echo 100)
+  sample "foot_${_st}_cpu_ms" "$_sd" $(((_c1 - _c0) * 1000 / _hz))
+  sample "foot_${_st}_rss_kb" "$_sd" "$_r"
+  [ "$_st" = notifying ] && sample foot_notifications_per_s "$_sd" "$(awk -v n=$((_n1 - _n0)) -v s="$FOOT_SECS" 'BEGIN { printf "%.1f", n / s }')"
+}
+pid_of() { cat "/run/bg-$1.pid"; }
+
+# ---------------------------------------------------------------- peripheral
+# One client (gatttool -I on hci1, tests/bench/vm/gatttool_client.py)
+# against our example vs bluetoothd serving the same characteristics from
+# a python3-dbus GATT application (tests/bench/vm/bluez_hr_app.py); both
+# servers update the measurement every 10 ms.  The server's footprint is
+# measured while it notifies.
+PAPP="python3 /opt/extra/bluez_hr_app.py --adapter hci0 --interval-ms 10"
+periph_client() {   # SIDE SERVER_PIDS...
+  _sd=$1
+  shift
+  bg_start client python3 /opt/extra/gatttool_client.py "$A0" --count "$PCOUNT" --secs "$FOOT_SECS"
+  if wait_grep 120 '^PWRITE|^PY error' /tmp/client.log && grep -q '^PWRITE' /tmp/client.log; then
+    measure periph_notifying "$_sd" /dev/null "$@"
+  fi
+  wait_grep $((FOOT_SECS + 20)) '^PNOTIFY|^PY error' /tmp/client.log
+  if grep -q '^PNOTIFY' /tmp/client.log; then
+    for _k in PREAD:periph_read PWRITE:periph_write; do
+      set -- $(grep "^${_k%%:*} " /tmp/client.log)
+      sample "${_k#*:}_median_us" "$_sd" "$5"; sample "${_k#*:}_p95_us" "$_sd" "$7"
+    done
+    set -- $(grep '^PNOTIFY ' /tmp/client.log)
+    sample periph_notifications_per_s "$_sd" "$7"
+  else
+    miss peripheral "$_sd" "$(grep '^PY error' /tmp/client.log | head -1)"
+    cat /tmp/client.log
+  fi
+  bg_stop client
+  drop_link
+}
+if phase peripheral; then
+  PCOUNT=${BCMS_BENCH_PERIPH_COUNT:-100}
+  step "peripheral: gatttool -I against our example vs bluetoothd + python3-dbus app, $PCOUNT reads, $PCOUNT writes, ${FOOT_SECS}s of notifications; ${BCMS_BENCH_PERIPH_BLOCKS:-3} alternating blocks"
+  b=0
+  while [ "$b" -lt "${BCMS_BENCH_PERIPH_BLOCKS:-3}" ]; do
+    b=$((b + 1))
+    power_on 1
+    if periph_start bcms-example-heart-rate --index 0 --name bcms-HR --interval-ms 10; then
+      periph_client bcms "$(pid_of periph)"
+    else
+      miss peripheral bcms example
+    fi
+    periph_stop
+    if bluez_up; then
+      bg_start papp $PAPP
+      if wait_grep 30 '^READY|failed' /tmp/papp.log && grep -q '^READY' /tmp/papp.log; then
+        periph_client bluez "$(pid_of papp)" "$(cat /run/bluetoothd.pid)" "$(cat /run/dbus.pid)"
+      else
+        miss peripheral bluez "python3-dbus app: $(tail -1 /tmp/papp.log)"
+      fi
+      bg_stop papp
+    else
+      miss peripheral bluez bluetoothd
+    fi
+    bluez_down
+  done
+fi
+
+# ---------------------------------------------------------------- scanning
+# Advertisers: every controller but hci1 (run with --controllers 4 or
+# more).  btvirt emits a report only on an advertising-enable edge, so each
+# advertiser loops add-adv (manufacturer 0xfff1 data with a counter;
+# non-connectable, so the kernel gives each a fresh random address: a new
+# device every time, as rotating beacons are, and no duplicate to filter)
+# / rm-adv with btmgmt, as fast as the VM spawns it; the reports generated
+# are counted (add-adv that succeeded), the ones received are those
+# carrying manufacturer 0xfff1.
+# The scanner on hci1 runs SCAN_SECS: bcms-mgmt find -l (our mgmt
+# discovery; one dev_found line per Device Found) vs BleakScanner (one
+# detection callback per advertisement bluetoothd passes on).
+SCAN_SECS=${BCMS_BENCH_SCAN_SECS:-8}
+adv_loop() {   # INDEX: until /run/scan-stop exists
+  _n=0
+  : > "/tmp/gen-$1"
+  while [ ! -e /run/scan-stop ]; do
+    _n=$((_n + 1))
+    if btmgmt --index "$1" add-adv -d "$(printf '07fff1ff%08x' "$_n")" 1 > /dev/null 2>&1; then echo >> "/tmp/gen-$1"; fi
+    btmgmt --index "$1" rm-adv 1 > /dev/null 2>&1
+  done
+}
+gen_count() { cat /tmp/gen-* 2>/dev/null | wc -l; }
+# scan_window SIDE LOG PATTERN PIDS...: the generators run while the
+# scanner (already started, output in LOG) runs SCAN_SECS; counts.
+scan_window() {
+  _sd=$1 _lg=$2 _pat=$3
+  shift 3
+  _g0=$(gen_count)
+  _c0=0; for _p in "$@"; do _c0=$((_c0 + $(cpu_ticks "$_p"))); done
+  sleep "$SCAN_SECS"
+  _g1=$(gen_count)
+  _c1=0 _r=0; for _p in "$@"; do _c1=$((_c1 + $(cpu_ticks "$_p"))); _r=$((_r + $(rss_kb "$_p"))); done
+  _hz=$(getconf CLK_TCK 2>/dev/null || echo 100)
+  sample foot_scanning_cpu_ms "$_sd" $(((_c1 - _c0) * 1000 / _hz))
+  sample foot_scanning_rss_kb "$_sd" "$_r"
+  echo "$((_g1 - _g0))" > /tmp/scan-gen
+}
+scan_round() {   # SIDE
+  rm -f /run/scan-stop
+  _gens=""
+  for _x in $ADVS; do adv_loop "$_x" & _gens="$_gens $!"; done
+  sleep 1
+  if [ "$1" = bcms ]; then
+    bg_start scanner bcms-mgmt --index 1 --timeout $((SCAN_SECS + 2)) find -l
+    wait_grep 10 'Discovery started|iscovering' /tmp/scanner.log
+    scan_window bcms /tmp/scanner.log dev_found "$(pid_of scanner)"
+    _got=$(grep -c 'Manufacturer 0xfff1:' /tmp/scanner.log)
+  else
+    bg_start scanner $BLEAK scan --secs $((SCAN_SECS + 2))
+    wait_grep 30 '^SCANNING' /tmp/scanner.log
+    scan_window bleak /tmp/scanner.log SCAN "$(pid_of scanner)" "$(cat /run/bluetoothd.pid)" "$(cat /run/dbus.pid)"
+    wait_grep 20 '^SCAN ' /tmp/scanner.log
+    _got=$(sed -n 's/^SCAN fff1 //p' /tmp/scanner.log)
+  fi
+  touch /run/scan-stop
+  wait $_gens
+  bg_stop scanner
+  # received in the window (a little longer than the counted one: the
+  # scanner ran SCAN_SECS + 2 s), against generated in SCAN_SECS
+  sample scan_generated_per_s "$1" "$(awk -v g="$(cat /tmp/scan-gen)" -v s="$SCAN_SECS" 'BEGIN { printf "%.1f", g / s }')"
+  sample scan_received_per_s "$1" "$(awk -v n="$_got" -v s="$((SCAN_SECS + 2))" 'BEGIN { printf "%.1f", n / s }')"
+  sample scan_received_share "$1" "$(awk -v n="$_got" -v g="$(cat /tmp/scan-gen)" -v s="$SCAN_SECS" 'BEGIN { if (g) printf "%.3f", n * s / (s + 2) / g; else print 0 }')"
+}
+if phase scan; then
+  ADVS=""
+  _x=0
+  while [ "$_x" -lt "$BCMS_VM_CONTROLLERS" ]; do
+    [ "$_x" = 1 ] || ADVS="$ADVS $_x"
+    _x=$((_x + 1))
+  done
+  step "scanning: advertisers on hci$ADVS, ${SCAN_SECS}s windows on hci1, ${BCMS_BENCH_SCAN_BLOCKS:-3} alternating blocks"
+  b=0
+  while [ "$b" -lt "${BCMS_BENCH_SCAN_BLOCKS:-3}" ]; do
+    b=$((b + 1))
+    for _x in 1 $ADVS; do power_on "$_x"; done
+    scan_round bcms
+    if bluez_up; then scan_round bleak; else miss scan bleak bluetoothd; fi
+    stack_bluetoothd_stop
+    for _x in 0 1 $ADVS; do stack_reset "$_x"; done
+  done
+fi
+
+if phase footprint; then
+  step "footprint: ${FOOT_SECS}s windows, connected and subscribed (20 ms notifications), 2 alternating blocks"
+  if [ -z "${CCCD:-}" ]; then
+    power_on 1
+    periph_start $HR
+    bcms-bench-central steps "$A0" > /tmp/shape.log 2>&1
+    CCCD=$(sed -n 's/^STEPS .* cccd \(0x[0-9a-f]*\).*/\1/p' /tmp/shape.log)
+    periph_stop
+    drop_link
+  fi
+  note "Heart Rate Measurement CCCD: $CCCD"
+  for b in 1 2; do
+    footprint_bcms
+    footprint_bleak
+  done
+fi
+
+finish
