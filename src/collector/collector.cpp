@@ -81,8 +81,8 @@ void Collector::maybe_connect(const Peer& device, const ad::AdData& ad) {
                    e ? "exception" : r.error().message());
       return;
     }
-    spdlog::info("collector: {}: {} procedure done: {} readings{}", device.to_string(), name, r->readings,
-                 r->clock_written ? ", clock set" : "");
+    spdlog::info("collector: {}: {} procedure done: {} readings{}{}", device.to_string(), name, r->readings,
+                 r->clock_written ? ", clock set" : "", r->cache_hit ? ", discovery cache hit" : "");
   });
 }
 

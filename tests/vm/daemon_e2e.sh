@@ -12,7 +12,8 @@
 #  3. the backend stops; readings wait in the outbox; the daemon is killed
 #     with SIGKILL and started again: approvals and the bond survive (no new
 #     SMP pairing on the next connection), and when the backend is back,
-#     readings taken before the kill arrive, none twice.
+#     readings taken before the kill arrive, none twice; the paired
+#     device's GATT database comes from the discovery cache (no discovery).
 #  4. the controllers are removed and added again (btvirt restarted): the
 #     daemon configures hci0 again by itself and `bcms status` shows it.
 . /etc/bcms-vm-lib.sh
@@ -132,6 +133,13 @@ for i in $(seq 60); do n=$(in_outage); [ "$n" -gt 0 ] && break; sleep 1; done
 if [ "$n" -gt 0 ]; then pass "$n readings taken during the outage, before the SIGKILL, arrived after both"; else fail "no reading from the outage before the SIGKILL arrived"; fi
 sleep 5
 received > /tmp/received2.json
+# The bond's discovery cache survived too: the first procedure on the
+# paired blood-pressure monitor after the restart skips discovery.
+if wait_grep 90 "$A2.*blood_pressure procedure done.*discovery cache hit" /tmp/daemon.log; then
+  pass "after the restart the paired device's database came from the discovery cache"
+else
+  fail "no discovery cache hit for $A2 after the restart"; grep 'procedure' /tmp/daemon.log | tail -5
+fi
 expect_grep '"duplicates":0' /tmp/received2.json "none arrived twice"
 if tail -n +"$MARK" /tmp/btmon.log | grep -q 'SMP: Pairing Request'; then fail "paired again after the restart"; else pass "no new pairing after the restart (the bond was reused)"; fi
 
