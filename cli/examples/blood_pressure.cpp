@@ -4,12 +4,18 @@
 //          mmHg, with Time Stamp and Pulse Rate), one measurement every
 //          --interval-ms (default 5 s) to every subscribed client
 //   0x2A49 Blood Pressure Feature      read (uint16, 0: no optional features)
+//   0x2A08 Date Time                   read, write: the device clock, set to
+//          2020-01-01 00:00:00 at start (a monitor whose clock was never
+//          set), so a collector has to rewrite it; writes are logged
+// and Battery Service 0x180F: 0x2A19 Battery Level, read (87 %).
 // Measurements cycle through a small fixed table, so a collector can check
 // what it decodes.
 #include <ctime>
 
 #include "cli/examples/example.hpp"
+#include "protocol/gatt/environment.hpp"
 #include "protocol/gatt/health.hpp"
+#include "protocol/gatt/time.hpp"
 
 using namespace bcms;
 using namespace bcms::att;
@@ -20,6 +26,13 @@ struct BloodPressure : Service {
   BloodPressure() : Service(gatt::blood_pressure_service) {}
   Characteristic& measurement = characteristic(gatt::blood_pressure_measurement_uuid, Flags::indicate);
   Characteristic& feature = characteristic(gatt::blood_pressure_feature_uuid, Flags::read, {.initial = {0x00, 0x00}});
+  Characteristic& clock = characteristic(gatt::date_time_uuid, Flags::read | Flags::write,
+                                         {.initial = gatt::encode_date_time({2020, 1, 1, 0, 0, 0}).value()});
+};
+
+struct Battery : Service {
+  Battery() : Service(gatt::battery_service) {}
+  Characteristic& level = characteristic(gatt::battery_level_uuid, Flags::read, {.initial = {87}});
 };
 
 struct Reading {
@@ -54,10 +67,21 @@ int main(int argc, char** argv) {
       .default_interval = std::chrono::milliseconds(5000),
   };
   BloodPressure bp;
+  Battery battery;
   return examples::run(
       argc, argv, ex, nullptr,
       [&](examples::Context& c) -> examples::Tick {
+        bp.clock.write_handler([&bp](const Connection& conn, byte_span v) -> WriteResult {
+          auto t = gatt::decode_date_time(v);
+          if (!t) return tl::unexpected(att_errc::value_not_allowed);
+          std::printf("clock set by %s to %04u-%02u-%02u %02u:%02u:%02u\n", conn.peer.to_string().c_str(), t->year,
+                      t->month, t->day, t->hours, t->minutes, t->seconds);
+          std::fflush(stdout);
+          bp.clock.write(bytes(v.begin(), v.end()));
+          return {};
+        });
         c.peripheral.add(bp);
+        c.peripheral.add(battery);
         auto n = std::make_shared<std::size_t>(0);
         return [&, n] {
           const Reading& r = kReadings[(*n)++ % std::size(kReadings)];
