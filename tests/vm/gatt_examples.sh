@@ -67,7 +67,7 @@ if start env bcms-example-env-sensor --interval-ms 200; then
   H=$(value_handle 2a6e)
   C=$(cccd_of "$H")
   note "temperature value handle $H, CCCD $C"
-  t 3 gatttool -i hci1 -b "$A0" -t public --char-write-req -a "$C" -n 0100 --listen > /tmp/env-listen.log 2>&1
+  t 6 gatttool -i hci1 -b "$A0" -t public --char-write-req -a "$C" -n 0100 --listen > /tmp/env-listen.log 2>&1
   cat /tmp/env-listen.log
   N=$(grep -c "Notification handle = $H value: [0-9a-f][0-9a-f] [0-9a-f][0-9a-f] *$" /tmp/env-listen.log)
   if [ "$N" -ge 3 ]; then pass "$N temperature notifications (2 octets each)"; else fail "$N temperature notifications"; fi
@@ -80,7 +80,7 @@ if start bat bcms-example-battery --interval-ms 200; then
   expect_grep 'value: (6[0-4]|5[0-9a-f]) *$' /tmp/bat-level.log "Battery Level reads 100 % or a little less (one step per 200 ms)"
   H=$(value_handle 2a19)
   C=$(cccd_of "$H")
-  t 3 gatttool -i hci1 -b "$A0" -t public --char-write-req -a "$C" -n 0100 --listen > /tmp/bat-listen.log 2>&1
+  t 6 gatttool -i hci1 -b "$A0" -t public --char-write-req -a "$C" -n 0100 --listen > /tmp/bat-listen.log 2>&1
   cat /tmp/bat-listen.log
   N=$(grep -c "Notification handle = $H value: [0-9a-f][0-9a-f] *$" /tmp/bat-listen.log)
   if [ "$N" -ge 3 ]; then pass "$N battery level notifications"; else fail "$N battery level notifications"; fi
@@ -94,7 +94,7 @@ if start bp bcms-example-blood-pressure --interval-ms 300; then
   H=$(value_handle 2a35)
   C=$(cccd_of "$H")
   note "measurement value handle $H, CCCD $C"
-  t 3 gatttool -i hci1 -b "$A0" -t public --char-write-req -a "$C" -n 0200 --listen > /tmp/bp-listen.log 2>&1
+  t 6 gatttool -i hci1 -b "$A0" -t public --char-write-req -a "$C" -n 0200 --listen > /tmp/bp-listen.log 2>&1
   cat /tmp/bp-listen.log
   N=$(grep -c "Indication   handle = $H value: " /tmp/bp-listen.log)
   if [ "$N" -ge 3 ]; then pass "$N measurement indications (each confirmed by gatttool)"; else fail "$N indications"; fi
