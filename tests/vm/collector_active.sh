@@ -8,8 +8,11 @@
 # socket to the ATT channel), discovers, subscribes to 0x2A35 indications
 # for --listen 3 s and must print every measurement it was sent, each one
 # a row of the cycle, then disconnect and not come back (60 s).
-# The example has no Battery or clock characteristic: those steps are
-# skipped (the engine test covers them against a GattServer).
+# Before subscribing, the procedure reads Battery Level (the example has
+# 87 %) and the device clock (Date Time 0x2A08, which the example starts at
+# 2020-01-01 00:00:00, as a monitor whose clock was never set): more than
+# 60 s off, so the collector writes the VM's time and the example logs
+# "clock set by <central> to <time>".
 . /etc/bcms-vm-lib.sh
 
 step "power on hci0 and hci1"
@@ -50,4 +53,22 @@ note "btmon: $ind Handle Value Indication lines (hci1 sending and hci0 receiving
 # indication is on both sides: exactly two lines per measurement printed.
 expect_eq "btmon: every indication sent was printed" "$((sys * 2))" "$ind"
 expect_grep '^stats: .* procedures_started=1 procedures_failed=0' /tmp/collect.log "one procedure, no failure, no reconnect"
+
+step "battery and device clock (the example's log and btmon)"
+cat /tmp/bpm.log
+expect_grep "^$A1 \(le_public\) gatt: battery_level level=87( |%|\$)" /tmp/collect.log "Battery Level read: 87 %"
+expect_grep "^collector: $A1 \(le_public\): blood_pressure procedure done: .*clock set" /tmp/collect.log \
+  "the collector says it set the clock"
+YEAR=$(date -u +%Y)
+expect_grep "^clock set by .* to $YEAR-" /tmp/bpm.log "the example's clock was set to this year ($YEAR), not left at 2020"
+SET=$(sed -n "s/^clock set by .* to \($YEAR-[0-9-]* [0-9:]*\).*/\1/p" /tmp/bpm.log | head -1)
+if [ -n "$SET" ]; then
+  d=$(( $(date -u +%s) - $(date -u -d "$SET" +%s 2>/dev/null || echo 0) ))
+  d=${d#-}
+  if [ "$d" -le 120 ]; then pass "the time written is within 2 min of the VM's clock ($SET UTC, ${d} s ago)"
+  else fail "the time written ($SET) is ${d} s from the VM's clock"; fi
+fi
+# btmon: the central wrote the clock with a Write Request (one, confirmed
+# by a Write Response from the example).
+expect_grep 'ATT: Write Request' /tmp/btmon.log "btmon: a Write Request went out"
 finish
