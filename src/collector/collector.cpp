@@ -95,7 +95,10 @@ asio::awaitable<expected<ProcedureReport>> Collector::collect(Peer device, const
   auto client = std::make_unique<att::GattClient>(link);
   ReadingFn on_reading = [this, device](sensor::Reading r) { deliver(device, std::move(r), "gatt"); };
   const Peer identity = identity_of_ ? identity_of_(device) : device;
-  auto report = co_await run_procedure(*client, profile.procedure, on_reading, clock_.wall, cache_, identity);
+  std::function<void()> resolved;
+  if (on_resolved_) resolved = [this, device] { on_resolved_(device); };
+  auto report =
+      co_await run_procedure(*client, profile.procedure, on_reading, clock_.wall, cache_, identity, std::move(resolved));
   client.reset();
   link->close();
   co_return report;

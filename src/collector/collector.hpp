@@ -83,6 +83,11 @@ class Collector {
   /// The discovery cache (the bond manager) and how to find a device's
   /// identity address, the cache's key (a device with a private address
   /// is known by its identity once its IRK is; unset: the address seen).
+  /// Called for a device whose database a procedure has just resolved
+  /// (discovered or from the cache), while its link is up: the daemon
+  /// relaxes the link's connection parameters there (fast ones serve
+  /// discovery only).
+  void set_on_resolved(std::function<void(const Peer&)> f) { on_resolved_ = std::move(f); }
   void set_cache(att::DiscoveryCacheStore* cache, std::function<Peer(const Peer&)> identity_of = {}) {
     cache_ = cache;
     identity_of_ = std::move(identity_of);
@@ -119,6 +124,7 @@ class Collector {
   sensor::SteadySampler sampler_;
   ConnectFn connect_;
   std::function<bool(const Peer&)> admit_;
+  std::function<void(const Peer&)> on_resolved_;
   att::DiscoveryCacheStore* cache_ = nullptr;
   std::function<Peer(const Peer&)> identity_of_;
   std::set<Address> busy_;

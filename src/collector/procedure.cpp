@@ -82,12 +82,14 @@ asio::awaitable<void> check_clock(att::GattClient& c, const att::RemoteDatabase&
 
 asio::awaitable<expected<ProcedureReport>> run_procedure(att::GattClient& c, const ProcedureSpec& spec,
                                                          ReadingFn on_reading, WallClock wall,
-                                                         att::DiscoveryCacheStore* cache, Peer identity) {
+                                                         att::DiscoveryCacheStore* cache, Peer identity,
+                                                         std::function<void()> resolved) {
   ProcedureReport report;
-  att::ResolveStats resolved;
-  auto db = co_await att::resolve_database(c, cache, identity, &resolved);
+  att::ResolveStats stats;
+  auto db = co_await att::resolve_database(c, cache, identity, &stats);
   if (!db) co_return tl::unexpected(db.error());
-  report.cache_hit = resolved.cache_hit;
+  report.cache_hit = stats.cache_hit;
+  if (resolved) resolved();
 
   // Step 2: reads.
   for (std::uint16_t uuid : spec.reads) {

@@ -46,11 +46,13 @@ using WallClock = std::function<std::chrono::system_clock::time_point()>;
 
 /// Runs `spec` on `client`; `on_reading` gets every decoded reading as it
 /// arrives.  `cache` (may be null: always discover) keeps the database of
-/// bonded peers by `identity` (their identity address).  Errors: the
-/// bearer's (it ended) or the discovery's.
+/// bonded peers by `identity` (their identity address).  `resolved`, if
+/// set, runs once the database is known (discovered or from the cache),
+/// before the reads: where the link's fast connection parameters can be
+/// relaxed.  Errors: the bearer's (it ended) or the discovery's.
 asio::awaitable<expected<ProcedureReport>> run_procedure(att::GattClient& client, const ProcedureSpec& spec,
                                                          ReadingFn on_reading, WallClock wall,
                                                          att::DiscoveryCacheStore* cache = nullptr,
-                                                         Peer identity = {});
+                                                         Peer identity = {}, std::function<void()> resolved = {});
 
 }  // namespace bcms::collector

@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
@@ -419,6 +420,40 @@ TEST_CASE("active: blood pressure: battery read, a clock within 60 s left alone,
   // The procedure closed the link and wrote the CCCD back first.
   CHECK(a.peripheral.connections().empty());
   CHECK(a.bp.measurement.notify_all(measurement(1, 1, 1, 1)) == 0);
+}
+
+TEST_CASE("active: the resolved hook runs once per procedure, after discovery and before the first read") {
+  Active a;
+  a.to_indicate = {measurement(120, 80, 93, 72)};
+  std::vector<std::pair<Peer, std::size_t>> calls;  // device, readings delivered by then
+  a.c.set_on_resolved([&](const Peer& p) { calls.emplace_back(p, a.got.size()); });
+  auto r = a.collect(a.bp_profile());
+  REQUIRE(r);
+  REQUIRE(calls.size() == 1);
+  CHECK(calls[0].first == Peer{kDev, AddressType::le_public});
+  CHECK(calls[0].second == 0);  // the battery read came after it
+  CHECK(a.field("battery_level", "level") == std::vector<double>{75});
+}
+
+TEST_CASE("active: no resolved hook when discovery fails (the link dropped before it)") {
+  Active a;
+  int calls = 0;
+  a.c.set_on_resolved([&](const Peer&) { ++calls; });
+  a.c.set_connect([&a](Peer peer) -> asio::awaitable<expected<std::shared_ptr<att::AttBearer>>> {
+    int sv[2];
+    REQUIRE(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0);
+    ::close(sv[0]);  // the peer is gone before the first request
+    att::ConnState st;
+    st.id = 101;
+    st.peer = peer;
+    auto b = att::AttBearer::create(att::AttBearer::Socket(a.io, asio::generic::seq_packet_protocol(AF_UNIX, 0), sv[1]),
+                                    std::move(st), att::AttBearer::Options{});
+    b->start();
+    co_return b;
+  });
+  auto r = a.collect(a.bp_profile());
+  CHECK_FALSE(r);
+  CHECK(calls == 0);
 }
 
 TEST_CASE("active: the device clock is rewritten when more than 60 s off") {

@@ -13,7 +13,10 @@
 #     with SIGKILL and started again: approvals and the bond survive (no new
 #     SMP pairing on the next connection), and when the backend is back,
 #     readings taken before the kill arrive, none twice; the paired
-#     device's GATT database comes from the discovery cache (no discovery).
+#     device's GATT database comes from the discovery cache (no discovery:
+#     btmon shows no Read By Group Type on its link, against at least one
+#     before the restart); after discovery its link is relaxed to
+#     100-200 ms (LE Connection Update in btmon).
 #  4. the controllers are removed and added again (btvirt restarted): the
 #     daemon configures hci0 again by itself and `bcms status` shows it.
 . /etc/bcms-vm-lib.sh
@@ -22,13 +25,19 @@ STATE=/tmp/bcms-state
 PORT=8080
 URL=http://127.0.0.1:$PORT
 
+# --notify with an events command: every device or controller event runs
+# it with BCMS_EVENT / BCMS_ADDRESS / BCMS_TEXT in its environment.
+cat > /tmp/bcms.toml <<'TOML'
+[events]
+command = "echo \"$BCMS_EVENT $BCMS_ADDRESS\" >> /tmp/events.txt"
+TOML
 backend_start() {
   bg_start backend bcms-test-backend --port "$PORT" --token s3cret --state /tmp/backend-state.json
   wait_grep 10 'listening on' /tmp/backend.log || { fail "the test backend did not start"; cat /tmp/backend.log; finish; }
 }
 received() { wget -qO- "$URL/_test/received" 2>/dev/null; }
 daemon_start() {
-  bg_start daemon bcms-daemon --index 0 --state-dir "$STATE" --api-url "$URL" --token-file /tmp/token -s 2 -sd 3 --debug
+  bg_start daemon bcms-daemon --config /tmp/bcms.toml --index 0 --state-dir "$STATE" --api-url "$URL" --token-file /tmp/token -s 2 -sd 3 --debug -n
   if ! wait_grep 30 'RPC listening|no controller|error' /tmp/daemon.log || ! grep -q 'RPC listening' /tmp/daemon.log; then
     fail "bcms-daemon did not start"; cat /tmp/daemon.log; finish
   fi
@@ -47,6 +56,21 @@ wait_received() {
     sleep 1
   done
   return 1
+}
+# att_tx FROM TO ADDR PATTERN: how many ATT PDUs matching PATTERN hci0 sent
+# on links to ADDR, in btmon.log lines FROM..TO.  A link's handle comes
+# from hci0's LE (Enhanced) Connection Complete event (its "Handle:" and
+# "Peer address:" lines); handles are reused, so the latest event wins.
+att_tx() {
+  sed -n "$1,$2p" /tmp/btmon.log | awk -v addr="$3" -v pat="$4" '
+    /^[<>@=]/ { on0 = ($0 ~ /\[hci0\]/); conn = 0; acl = ""
+                if (on0 && $0 ~ /ACL Data TX: Handle/) acl = $6
+                next }
+    on0 && /Connection Complete/ { conn = 1; next }
+    conn && $1 == "Handle:" { h = $2; next }
+    conn && $1 == "Peer" && $2 == "address:" { peer[h] = $3; conn = 0; next }
+    acl != "" && $0 ~ pat { if (peer[acl] == addr) n++; acl = "" }
+    END { print n + 0 }'
 }
 iot_id() { received | grep -o "\"hardwareIdentifier\":\"$1\",\"id\":\"[^\"]*\"" | sed 's/.*"id":"\([^"]*\)"/\1/'; }
 
@@ -91,6 +115,11 @@ bcms --only_approved list > /tmp/approved.log 2>&1
 cat /tmp/approved.log
 expect_grep "$A1" /tmp/approved.log "the approved device is listed with --only_approved"
 expect_grep "$A2" /tmp/approved.log "the paired device is listed with --only_approved (pairing implies approval)"
+sleep 1   # the events command runs in the background
+cat /tmp/events.txt 2>/dev/null | head -10
+expect_grep "^device_approved $A1\$" /tmp/events.txt "events.command ran for the approval (BCMS_EVENT, BCMS_ADDRESS)"
+expect_grep "^device_paired $A2\$" /tmp/events.txt "events.command ran for the pairing"
+expect_eq "events.command did not run for readings" 0 "$(grep -c '^reading ' /tmp/events.txt)"
 
 step "readings reach the backend in the seed's shape"
 if wait_received 90 "\"hardwareIdentifier\":\"$A1\""; then pass "$A1 registered with the backend"; else fail "$A1 not registered"; fi
@@ -139,6 +168,30 @@ if wait_grep 90 "$A2.*blood_pressure procedure done.*discovery cache hit" /tmp/d
   pass "after the restart the paired device's database came from the discovery cache"
 else
   fail "no discovery cache hit for $A2 after the restart"; grep 'procedure' /tmp/daemon.log | tail -5
+fi
+# btmon: the first daemon discovered the monitor's services (Read By Group
+# Type from hci0 on its links), the second one did not; it did talk ATT
+# on them (so the check can fail).
+END=$(wc -l < /tmp/btmon.log)
+cold=$(att_tx 1 "$MARK" "$A2" 'ATT: Read By Group Type Request')
+warm=$(att_tx "$MARK" "$END" "$A2" 'ATT: Read By Group Type Request')
+warm_att=$(att_tx "$MARK" "$END" "$A2" 'ATT: ')
+note "btmon, hci0 -> $A2: before the restart $cold Read By Group Type; after it $warm, in $warm_att ATT PDUs"
+[ "$cold" -ge 1 ] && pass "btmon: the first daemon discovered the monitor's primary services ($cold Read By Group Type)" ||
+  fail "btmon: no Read By Group Type to $A2 before the restart (the check cannot tell anything)"
+if [ "$warm_att" -ge 2 ] && [ "$warm" = 0 ]; then
+  pass "btmon: after the restart no Read By Group Type to $A2 ($warm_att ATT PDUs sent on its link): cache hit"
+else
+  fail "btmon: after the restart $warm Read By Group Type in $warm_att ATT PDUs to $A2"
+fi
+# After discovery the link's parameters are relaxed (Load Connection
+# Parameters; Linux 6.10+ applies it to the live link: LE Connection
+# Update with 100-200 ms, 0x0050-0x00a0).
+if grep -A8 'LE Connection Update (0x08|0x0013)' /tmp/btmon.log | grep -q 'Min connection interval: .*(0x0050)'; then
+  pass "btmon: the link was relaxed to 100-200 ms after discovery (LE Connection Update)"
+else
+  fail "btmon: no LE Connection Update to the relaxed parameters"
+  grep -A8 -E 'Load Connection Parameters|LE Connection Update' /tmp/btmon.log | head -30
 fi
 expect_grep '"duplicates":0' /tmp/received2.json "none arrived twice"
 if tail -n +"$MARK" /tmp/btmon.log | grep -q 'SMP: Pairing Request'; then fail "paired again after the restart"; else pass "no new pairing after the restart (the bond was reused)"; fi

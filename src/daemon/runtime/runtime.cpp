@@ -179,6 +179,14 @@ asio::awaitable<std::error_code> Runtime::start() {
     return p.registry->accepts_readings_from(p.registry->find(peer.addr).value_or(peer));
   });
   p.collector->set_cache(p.bonds.get(), [&p](const Peer& peer) { return p.bonds->identity_of(peer); });
+  // Discovery done: the link goes from the fast parameters it was made
+  // with to the relaxed ones (Load Connection Parameters; Linux 6.10+
+  // updates the live link, older kernels keep them for the next one).
+  p.collector->set_on_resolved([&p](const Peer& peer) {
+    asio::co_spawn(p.io, p.connections->relax(peer), [peer](std::exception_ptr, std::error_code ec) {
+      if (ec) spdlog::debug("{}: relaxing the connection parameters: {}", peer.to_string(), ec.message());
+    });
+  });
 
   p.controller = std::make_unique<ControllerSupervisor>(
       *p.ch, p.index, *p.pairing, *p.bonds, *p.scan, co, [&p](const std::string& what) {
@@ -332,7 +340,9 @@ void Runtime::Parts::on_event(const Event& ev) {
   } else {
     spdlog::info("event {} {} {}", to_string(ev.kind), ev.address, ev.text);
   }
-  if (cfg.notify && !cfg.notify_command.empty()) run_command(ev);
+  // The command is for what happens to devices and the controller; a
+  // reading (several per second) would fork a shell each.
+  if (cfg.notify && !cfg.notify_command.empty() && ev.kind != Event::Kind::reading) run_command(ev);
 }
 
 void Runtime::Parts::run_command(const Event& ev) {
