@@ -7,7 +7,11 @@
 #      char-desc, char-write-req CCCD); BCMS_BENCH_RUNS runs each,
 #      alternating, the link dropped between runs.  The example notifies
 #      every 20 ms, so the first value waits 10 ms on average on both sides.
-#   2. on one link: BCMS_BENCH_READS ATT Read Requests of Body Sensor
+#   2. the same steps resolved as the daemon resolves (att::resolve_database
+#      with the discovery cache in a SQLite file): cold (empty cache) against
+#      cached (the database of the previous run, Database Hash unchanged),
+#      alternating.
+#   3. on one link: BCMS_BENCH_READS ATT Read Requests of Body Sensor
 #      Location against as many round trips of a same-size SDU over an LE
 #      credit-based channel to an echo server (bcms-l2cap listen --echo) on
 #      the same peer.
@@ -78,6 +82,50 @@ for k in c:connected r:resolved v:first_notification; do
   mo=$(median /tmp/o-$f) mg=$(median /tmp/g-$f)
   echo "BENCH central_$name ours_ms $mo [$(spread /tmp/o-$f)] gatttool_ms $mg [$(spread /tmp/g-$f)] ratio $(awk -v a="$mo" -v b="$mg" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "nan" }')"
 done
+
+step "$RUNS alternating runs, cold and cached: our client resolving as the daemon does (att::resolve_database)"
+# Both open the same SQLite store (created once, before the runs).  cold:
+# the peer's entry dropped first (--cold), so the Database Hash read finds
+# nothing cached and everything is discovered (and stored); cached: the
+# entry the cold run stored, the hash matches and nothing is discovered.
+: > /tmp/k-c; : > /tmp/k-r; : > /tmp/k-v; : > /tmp/w-c; : > /tmp/w-r; : > /tmp/w-v; : > /tmp/k-d; : > /tmp/w-d; : > /tmp/k-e; : > /tmp/w-e
+rm -rf /tmp/bench-cache; mkdir -m 700 /tmp/bench-cache   # the store refuses a world-writable directory
+bcms-bench-central steps "$A0" --cache-db /tmp/bench-cache/cache.db > /dev/null 2>&1
+drop_link
+# delta LOG SIDE: connected -> resolved of the run, ms
+# (-d) and connected -> first notification (-e): what the cache changes,
+# without the store's opening (and --cold's delete), which come before the
+# connect and which the daemon pays once at start.
+delta() {
+  awk '/^T CONNECTED / { c = $3 } /^T RESOLVED / { r = $3 } END { if (c != "" && r != "") printf "%.2f\n", r - c }' "$1" >> "/tmp/$2-d"
+  awk '/^T CONNECTED / { c = $3 } /^T VALUE / { v = $3 } END { if (c != "" && v != "") printf "%.2f\n", v - c }' "$1" >> "/tmp/$2-e"
+}
+ok_k=0 ok_w=0 hits=0 misses=0
+i=0
+while [ "$i" -lt "$RUNS" ]; do
+  i=$((i + 1))
+  if t 30 bcms-bench-central time -- bcms-bench-central steps "$A0" --cache-db /tmp/bench-cache/cache.db --cold > /tmp/k.log 2>&1; then
+    ok_k=$((ok_k + 1)); collect /tmp/k.log k; delta /tmp/k.log k
+    grep -q 'cache miss' /tmp/k.log && misses=$((misses + 1))
+  else note "cold, run $i:"; cat /tmp/k.log; fi
+  drop_link
+  if t 30 bcms-bench-central time -- bcms-bench-central steps "$A0" --cache-db /tmp/bench-cache/cache.db > /tmp/w.log 2>&1; then
+    ok_w=$((ok_w + 1)); collect /tmp/w.log w; delta /tmp/w.log w
+    grep -q 'cache hit' /tmp/w.log && hits=$((hits + 1))
+  else note "cached, run $i:"; cat /tmp/w.log; fi
+  drop_link
+done
+grep STEPS /tmp/k.log /tmp/w.log
+expect_eq "cold runs that completed, each a cache miss" "$RUNS $RUNS" "$ok_k $misses"
+expect_eq "cached runs that completed, each a cache hit" "$RUNS $RUNS" "$ok_w $hits"
+expect_grep 'STEPS services [0-9]+ .* value 0x[0-9a-f]+ cccd 0x[0-9a-f]+ .*cache hit requests [0-9]+' /tmp/w.log \
+  "the cached database has the measurement and its CCCD"
+for k in c:connected r:resolved v:first_notification d:connected_to_resolved e:connected_to_first_notification; do
+  f=${k%%:*} name=${k#*:}
+  mk=$(median /tmp/k-$f) mw=$(median /tmp/w-$f)
+  echo "BENCH central_cache_$name cached_ms $mw [$(spread /tmp/w-$f)] cold_ms $mk [$(spread /tmp/k-$f)] ratio $(awk -v a="$mw" -v b="$mk" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "nan" }')"
+done
+echo "BENCH central_cache_requests cold $(sed -n 's/.*cache miss requests \([0-9]*\).*/\1/p' /tmp/k.log) cached $(sed -n 's/.*cache hit requests \([0-9]*\).*/\1/p' /tmp/w.log)"
 
 step "read round trip against a raw L2CAP echo on the same link"
 gatttool -i hci1 -b "$A0" -t public --characteristics > /tmp/chars.log 2>&1

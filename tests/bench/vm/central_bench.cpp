@@ -9,6 +9,14 @@
 //       one marker line per step as it happens (CONNECTED, RESOLVED, VALUE)
 //       and a summary (STEPS ... services S characteristics C descriptors D
 //       value 0xH cccd 0xH).
+//       --cache-db FILE: the database is resolved as the daemon does it
+//       (att::resolve_database with a discovery cache in the SQLite store
+//       FILE, src/storage/): the first run discovers and stores, later ones
+//       read the Database Hash and take the cached database when it is
+//       unchanged.  Adds "cache hit|miss requests N" to the STEPS line.
+//       --cold (with --cache-db): the peer's entry is dropped first, so the
+//       run discovers with the same store opened (a cold run that differs
+//       from a cached one only in what the cache holds).
 //   bcms-bench-central time -- CMD ARGS...
 //       Spawns CMD and stamps the marker lines it prints with the time since
 //       the spawn: process start, exec and linking are counted, as for
@@ -56,6 +64,8 @@
 #include "src/l2cap/channel.hpp"
 #include "src/l2cap/coc.hpp"
 #include "src/l2cap/socket.hpp"
+#include "src/att/discovery_cache.hpp"
+#include "src/storage/storage.hpp"
 
 extern char** environ;
 
@@ -131,7 +141,81 @@ asio::awaitable<expected<Link>> connect_att(asio::io_context& io, const Peer& pe
   co_return l;
 }
 
-asio::awaitable<int> steps(asio::io_context& io, Peer peer, att::Uuid uuid) {
+/// The discovery cache in a storage file, for one process's runs (the
+/// daemon's is gap::BondManager, which keeps it for bonded peers only; the
+/// bench's peer is not bonded, so the store is used directly).
+class StoredCache : public att::DiscoveryCacheStore {
+ public:
+  explicit StoredCache(storage::Storage s) : s_(std::move(s)) {}
+  std::optional<bytes> load_cache(const Peer& identity) override {
+    auto r = s_.gatt_cache(Address{}, identity);
+    return r ? *r : std::nullopt;
+  }
+  void save_cache(const Peer& identity, byte_span blob) override { (void)s_.store_gatt_cache(Address{}, identity, blob); }
+  void drop_cache(const Peer& identity) override { (void)s_.remove_gatt_cache(Address{}, identity); }
+
+ private:
+  storage::Storage s_;
+};
+
+/// What the subscription needs from the resolved database.
+struct Resolved {
+  std::size_t services = 0, characteristics = 0, descriptors = 0;
+  std::uint16_t last = 0;
+  std::optional<att::CharacteristicInfo> target;
+  std::uint16_t cccd = 0;
+  std::string cache;  // " cache hit requests N" with --cache-db
+};
+
+/// Every service, characteristic and descriptor, one procedure after the
+/// other (as gatttool's primary / characteristics / char-desc).
+asio::awaitable<expected<Resolved>> discover_all(att::GattClient& c, const att::Uuid& uuid) {
+  Resolved r;
+  auto services = co_await c.discover_services();
+  if (!services) co_return unexpected(services.error());
+  r.services = services->size();
+  for (const auto& s : *services) {
+    r.last = std::max(r.last, s.end);
+    auto chars = co_await c.discover_characteristics(s.start, s.end);
+    if (!chars) co_return unexpected(chars.error());
+    r.characteristics += chars->size();
+    for (std::size_t i = 0; i < chars->size(); ++i) {
+      const std::uint16_t from = static_cast<std::uint16_t>((*chars)[i].value_handle + 1);
+      const std::uint16_t to = i + 1 < chars->size() ? static_cast<std::uint16_t>((*chars)[i + 1].declaration - 1) : s.end;
+      if (from > to) continue;
+      auto descs = co_await c.discover_descriptors(from, to);
+      if (!descs) co_return unexpected(descs.error());
+      r.descriptors += descs->size();
+      if ((*chars)[i].uuid == uuid && !r.target) {
+        r.target = (*chars)[i];
+        for (const auto& d : *descs)
+          if (d.type == att::Uuid(std::uint16_t{0x2902})) r.cccd = d.handle;
+      }
+    }
+  }
+  co_return r;
+}
+
+/// The daemon's way: att::resolve_database with the cache.
+asio::awaitable<expected<Resolved>> resolve_cached(att::GattClient& c, att::DiscoveryCacheStore& store,
+                                                   const Peer& peer, const att::Uuid& uuid) {
+  att::ResolveStats stats;
+  auto db = co_await att::resolve_database(c, &store, peer, &stats);
+  if (!db) co_return unexpected(db.error());
+  Resolved r;
+  r.services = db->services.size();
+  r.characteristics = db->characteristics.size();
+  r.descriptors = db->descriptors.size();
+  for (const auto& s : db->services) r.last = std::max(r.last, s.end);
+  if (const att::CharacteristicInfo* ch = db->find(uuid)) {
+    r.target = *ch;
+    r.cccd = db->cccd(ch->value_handle).value_or(0);
+  }
+  r.cache = std::string(" cache ") + (stats.cache_hit ? "hit" : "miss") + " requests " + std::to_string(stats.requests);
+  co_return r;
+}
+
+asio::awaitable<int> steps(asio::io_context& io, Peer peer, att::Uuid uuid, att::DiscoveryCacheStore* cache) {
   const auto t0 = Clock::now();
   auto link = co_await connect_att(io, peer);
   if (!link) {
@@ -145,40 +229,17 @@ asio::awaitable<int> steps(asio::io_context& io, Peer peer, att::Uuid uuid) {
     std::fprintf(stderr, "exchange MTU: %s\n", mtu.error().message().c_str());
     co_return 1;
   }
-  auto services = co_await c.discover_services();
-  if (!services) {
-    std::fprintf(stderr, "services: %s\n", services.error().message().c_str());
+  expected<Resolved> resolved = unexpected(std::make_error_code(std::errc::invalid_argument));
+  if (cache)
+    resolved = co_await resolve_cached(c, *cache, peer, uuid);
+  else
+    resolved = co_await discover_all(c, uuid);
+  if (!resolved) {
+    std::fprintf(stderr, "discovery: %s\n", resolved.error().message().c_str());
     co_return 1;
   }
-  std::size_t n_chars = 0, n_descs = 0;
-  std::uint16_t last = 0;
-  std::optional<att::CharacteristicInfo> target;
-  std::uint16_t cccd = 0;
-  for (const auto& s : *services) {
-    last = std::max(last, s.end);
-    auto chars = co_await c.discover_characteristics(s.start, s.end);
-    if (!chars) {
-      std::fprintf(stderr, "characteristics: %s\n", chars.error().message().c_str());
-      co_return 1;
-    }
-    n_chars += chars->size();
-    for (std::size_t i = 0; i < chars->size(); ++i) {
-      const std::uint16_t from = static_cast<std::uint16_t>((*chars)[i].value_handle + 1);
-      const std::uint16_t to = i + 1 < chars->size() ? static_cast<std::uint16_t>((*chars)[i + 1].declaration - 1) : s.end;
-      if (from > to) continue;
-      auto descs = co_await c.discover_descriptors(from, to);
-      if (!descs) {
-        std::fprintf(stderr, "descriptors: %s\n", descs.error().message().c_str());
-        co_return 1;
-      }
-      n_descs += descs->size();
-      if ((*chars)[i].uuid == uuid && !target) {
-        target = (*chars)[i];
-        for (const auto& d : *descs)
-          if (d.type == att::Uuid(std::uint16_t{0x2902})) cccd = d.handle;
-      }
-    }
-  }
+  const std::optional<att::CharacteristicInfo>& target = resolved->target;
+  const std::uint16_t cccd = resolved->cccd;
   marker("RESOLVED", t0);
   if (!target || cccd == 0) {
     std::fprintf(stderr, "no characteristic %s with a CCCD\n", uuid.to_string().c_str());
@@ -205,8 +266,9 @@ asio::awaitable<int> steps(asio::io_context& io, Peer peer, att::Uuid uuid) {
   // What gatttool -I prints for the same database (the lines the
   // `gatttool` subcommand waits for): S services, C characteristics, and
   // char-desc up to the last handle.
-  std::printf("STEPS services %zu characteristics %zu descriptors %zu last 0x%04x value 0x%04x cccd 0x%04x mtu %u\n",
-              services->size(), n_chars, n_descs, last, target->value_handle, cccd, static_cast<unsigned>(*mtu));
+  std::printf("STEPS services %zu characteristics %zu descriptors %zu last 0x%04x value 0x%04x cccd 0x%04x mtu %u%s\n",
+              resolved->services, resolved->characteristics, resolved->descriptors, resolved->last,
+              target->value_handle, cccd, static_cast<unsigned>(*mtu), resolved->cache.c_str());
   std::fflush(stdout);
   co_return 0;
 }
@@ -441,7 +503,8 @@ expected<Peer> parse_peer(const std::string& addr, const std::string& type) {
 int main(int argc, char** argv) {
   CLI::App app{"bcms-bench-central: central-role timings on a real kernel"};
   app.require_subcommand(1);
-  std::string addr, type = "public", uuid_text = "2a37";
+  std::string addr, type = "public", uuid_text = "2a37", cache_db;
+  bool cold = false;
   std::uint16_t handle = 0, psm = 0;
   int count = 200;
   std::vector<std::string> cmd;
@@ -450,6 +513,8 @@ int main(int argc, char** argv) {
   st->add_option("ADDR", addr)->required();
   st->add_option("--type", type)->check(CLI::IsMember({"public", "random"}));
   st->add_option("--uuid", uuid_text, "characteristic to subscribe to");
+  auto* cache_opt = st->add_option("--cache-db", cache_db, "resolve with the discovery cache kept in this SQLite file");
+  st->add_flag("--cold", cold, "drop the peer's cached database first")->needs(cache_opt);
   auto* tm = app.add_subcommand("time", "stamp a child's marker lines from its spawn");
   tm->add_option("CMD", cmd)->required();
   auto* gt = app.add_subcommand("gatttool", "drive gatttool -I through the same steps");
@@ -480,12 +545,22 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "bad UUID %s\n", uuid_text.c_str());
     return 2;
   }
+  std::unique_ptr<StoredCache> cache;
+  if (*st && !cache_db.empty()) {
+    auto s = storage::Storage::open(cache_db);
+    if (!s) {
+      std::fprintf(stderr, "%s: %s\n", cache_db.c_str(), s.error().message().c_str());
+      return 1;
+    }
+    cache = std::make_unique<StoredCache>(std::move(*s));
+    if (cold) cache->drop_cache(*peer);
+  }
   asio::io_context io;
   int rc = 1;
   asio::co_spawn(
       io,
       [&]() -> asio::awaitable<void> {
-        rc = *st ? co_await steps(io, *peer, *uuid) : co_await rtt(io, *peer, handle, psm, count);
+        rc = *st ? co_await steps(io, *peer, *uuid, cache.get()) : co_await rtt(io, *peer, handle, psm, count);
         io.stop();
       },
       asio::detached);
