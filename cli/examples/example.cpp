@@ -183,8 +183,15 @@ int run(int argc, char** argv, const Example& ex, const std::function<void(CLI::
 
   int rc = 0;
   asio::steady_timer ticker(io);
+  // A fixed rate: each tick is due one interval after the previous one was
+  // due (not after it ran), so the tick's own cost and the timer's latency
+  // do not stretch the period.  A tick that falls more than an interval
+  // behind (a stalled process) is skipped rather than run in a burst.
+  const auto period = std::chrono::milliseconds(o.interval_ms);
   std::function<void()> arm = [&] {
-    ticker.expires_after(std::chrono::milliseconds(o.interval_ms));
+    auto next = ticker.expiry() + period;
+    if (const auto now = asio::steady_timer::clock_type::now(); next < now - period) next = now;
+    ticker.expires_at(next);
     ticker.async_wait([&](std::error_code ec) {
       if (ec) return;
       if (tick) tick();
@@ -209,6 +216,7 @@ int run(int argc, char** argv, const Example& ex, const std::function<void(CLI::
     std::printf("%s: ready on hci%d (%s) as '%s'%s\n", ex.program.c_str(), o.index, papp.address().to_string().c_str(),
                 o.name.c_str(), store ? (", bonds in " + o.db).c_str() : ", bonds not stored");
     std::fflush(stdout);
+    ticker.expires_at(asio::steady_timer::clock_type::now());  // the first tick one interval from now
     arm();
   });
   io.run();
