@@ -139,16 +139,18 @@ class Stream {
   std::uint32_t round_ = 0;
 };
 
-collector::Collector::Options daemon_options() {
-  // As the runtime: active (every advertisement also goes through the
-  // profile match; none of these matches, so nothing connects).
+// As the runtime's: active (every advertisement also goes through the
+// profile match; none of these matches, so nothing connects), on the
+// stream's clocks.
+std::unique_ptr<collector::Collector> daemon_collector(asio::io_context& io, const Stream& s, collector::Sink sink) {
   collector::Collector::Options o;
   o.active = true;
-  return o;
-}
-
-collector::Clock clocks(const Stream& s) {
-  return {[&s] { return s.steady; }, [&s] { return s.wall; }};
+  auto c = std::make_unique<collector::Collector>(io.get_executor(), std::move(sink), o,
+                                                  collector::Clock{[&s] { return s.steady; }, [&s] { return s.wall; }});
+  c->set_connect([](Peer) -> asio::awaitable<expected<std::shared_ptr<att::AttBearer>>> {
+    co_return unexpected(std::make_error_code(std::errc::not_supported));
+  });
+  return c;
 }
 
 void counters(benchmark::State& state, std::size_t readings, std::size_t reports, double cpu) {
@@ -190,49 +192,46 @@ void turn(asio::io_context& io) {
   io.poll();
 }
 
+// The timed loop of the collector's benchmarks: one report per loop turn.
+struct Timed {
+  std::size_t reports = 0;
+  double cpu = 0;  // process CPU seconds
+};
+Timed run_reports(benchmark::State& state, collector::Collector& c, Stream& stream, asio::io_context& io) {
+  Timed t;
+  const double cpu0 = cpu_seconds();
+  for (auto _ : state) {
+    if (c.on_device_found(stream.next())) state.SkipWithError("Device Found decode");
+    ++t.reports;
+    turn(io);
+  }
+  t.cpu = cpu_seconds() - cpu0;
+  return t;
+}
+
 void BM_CollectorToOutbox(benchmark::State& state) {
   Stream stream(static_cast<int>(state.range(0)));
   asio::io_context io;
   OutboxPath out(io);
-  collector::Collector c(io.get_executor(), [&](const collector::Collected& r) { out.add(r); }, daemon_options(),
-                         clocks(stream));
-  c.set_connect([](Peer) -> asio::awaitable<expected<std::shared_ptr<att::AttBearer>>> {
-    co_return unexpected(std::make_error_code(std::errc::not_supported));
-  });
-  std::size_t reports = 0;
-  const double cpu0 = cpu_seconds();
-  for (auto _ : state) {
-    if (c.on_device_found(stream.next())) state.SkipWithError("Device Found decode");
-    ++reports;
-    turn(io);
-  }
-  const double cpu = cpu_seconds() - cpu0;
+  auto c = daemon_collector(io, stream, [&](const collector::Collected& r) { out.add(r); });
+  const Timed t = run_reports(state, *c, stream, io);
   const std::size_t committed = out.outbox->size();  // within the timed loop
-  if (!out.finish() || out.outbox->size() != c.stats().delivered || out.outbox->counters().sampled_out != 0)
+  if (!out.finish() || out.outbox->size() != c->stats().delivered || out.outbox->counters().sampled_out != 0)
     state.SkipWithError("not every reading committed as a sample");
-  counters(state, committed, reports, cpu);
-  state.counters["delivered"] = static_cast<double>(c.stats().delivered);
+  counters(state, committed, t.reports, t.cpu);
+  state.counters["delivered"] = static_cast<double>(c->stats().delivered);
 }
 
 void BM_CollectorAlone(benchmark::State& state) {
   Stream stream(static_cast<int>(state.range(0)));
   asio::io_context io;
   std::size_t readings = 0;
-  collector::Collector c(io.get_executor(), [&](const collector::Collected& r) {
+  auto c = daemon_collector(io, stream, [&](const collector::Collected& r) {
     ++readings;
     benchmark::DoNotOptimize(r);
-  }, daemon_options(), clocks(stream));
-  c.set_connect([](Peer) -> asio::awaitable<expected<std::shared_ptr<att::AttBearer>>> {
-    co_return unexpected(std::make_error_code(std::errc::not_supported));
   });
-  std::size_t reports = 0;
-  const double cpu0 = cpu_seconds();
-  for (auto _ : state) {
-    if (c.on_device_found(stream.next())) state.SkipWithError("Device Found decode");
-    ++reports;
-    turn(io);
-  }
-  counters(state, readings, reports, cpu_seconds() - cpu0);
+  const Timed t = run_reports(state, *c, stream, io);
+  counters(state, readings, t.reports, t.cpu);
 }
 
 void BM_OutboxAlone(benchmark::State& state) {
@@ -242,10 +241,9 @@ void BM_OutboxAlone(benchmark::State& state) {
   {
     asio::io_context io;
     std::size_t k = 0;
-    collector::Collector c(io.get_executor(), [&](const collector::Collected& r) { round[k].push_back(r); },
-                           daemon_options(), clocks(stream));
+    auto c = daemon_collector(io, stream, [&](const collector::Collected& r) { round[k].push_back(r); });
     for (; k < round.size(); ++k)
-      if (c.on_device_found(stream.next())) state.SkipWithError("Device Found decode");
+      if (c->on_device_found(stream.next())) state.SkipWithError("Device Found decode");
   }
   asio::io_context io;
   OutboxPath out(io);
