@@ -26,6 +26,7 @@
 #include "src/daemon/iot/submitter.hpp"
 #include "src/daemon/registry.hpp"
 #include "src/daemon/runtime/controller.hpp"
+#include "src/daemon/runtime/outbox_feed.hpp"
 #include "src/daemon/service.hpp"
 #include "src/gap/bonds.hpp"
 #include "src/gap/pairing.hpp"
@@ -59,6 +60,7 @@ struct Runtime::Parts {
   // IoT submission (only with an API URL)
   std::optional<iot::Outbox> outbox;
   std::unique_ptr<iot::OutboxWriter> writer;
+  std::unique_ptr<OutboxFeed> feed;  // readings grouped per device and second, into `writer`
   std::unique_ptr<iot::HttpClient> http;
   std::unique_ptr<iot::Backend> backend;
   std::unique_ptr<iot::Submitter> submitter;
@@ -68,16 +70,6 @@ struct Runtime::Parts {
   bool started = false;
   bool stopped = false;
   std::uint64_t readings = 0, readings_refused = 0, events_run = 0;
-  // Readings of this loop turn, grouped for the outbox: the collector
-  // hands over one reading at a time, but the readings of one value (a
-  // blood pressure's sys, dias, map) are one sample with one timestamp.
-  struct Pending {
-    std::string device;
-    Clock::time_point at;
-    std::vector<sensor::Reading> readings;
-  };
-  std::vector<Pending> pending;
-  void flush_pending();
 
   explicit Parts(asio::io_context& i, Config c) : io(i), cfg(std::move(c)) {}
 
@@ -117,6 +109,7 @@ Runtime::~Runtime() {
   p.links.clear();
   if (p.registry) (void)p.registry->flush();
   if (p.bonds) p.bonds->flush();
+  if (p.feed) p.feed->flush();
   if (p.writer) (void)p.writer->flush_now();
 }
 
@@ -229,7 +222,7 @@ asio::awaitable<void> Runtime::stop() {
   if (auto r = co_await p.registry->commit(); !r) spdlog::error("writing the registry: {}", r.error().text);
   p.bonds->flush();
   if (p.writer) {
-    p.flush_pending();
+    p.feed->flush();
     if (auto r = p.writer->flush_now(); !r) spdlog::error("writing the outbox: {}", r.error().message());
   }
   spdlog::info("stopped: {}", status_line());
@@ -253,28 +246,7 @@ void Runtime::Parts::deliver(const collector::Collected& c) {
     ++readings_refused;  // mode `approved`: not approved
     return;
   }
-  if (!writer) return;
-  std::string device = key.addr.to_string();
-  if (pending.empty()) {
-    std::weak_ptr<int> alive_w = alive;
-    asio::post(io, [this, alive_w] {
-      if (!alive_w.expired()) flush_pending();
-    });
-  }
-  // The collector stamps each reading as it hands it over: the readings of
-  // one value differ by microseconds.  The outbox keeps seconds.
-  const auto second = std::chrono::floor<std::chrono::seconds>(c.time);
-  auto it = std::find_if(pending.begin(), pending.end(), [&](const Pending& p) {
-    return p.device == device && std::chrono::floor<std::chrono::seconds>(p.at) == second;
-  });
-  if (it == pending.end()) it = pending.insert(pending.end(), Pending{std::move(device), c.time, {}});
-  it->readings.push_back(c.reading);
-}
-
-void Runtime::Parts::flush_pending() {
-  auto batch = std::move(pending);
-  pending.clear();
-  for (const auto& p : batch) writer->add(p.device, p.at, p.readings);
+  if (feed) feed->add(key.addr.to_string(), c.time, c.reading);
 }
 
 asio::awaitable<expected<std::shared_ptr<att::AttBearer>>> Runtime::Parts::connect(Peer peer) {
@@ -331,6 +303,7 @@ void Runtime::Parts::start_iot() {
   };
   submitter = std::make_unique<iot::Submitter>(io.get_executor(), *backend, *outbox, so);
   writer = std::make_unique<iot::OutboxWriter>(io.get_executor(), *outbox, [this] { submitter->wake(); });
+  feed = std::make_unique<OutboxFeed>(io.get_executor(), *writer);
   submitter->start();
 }
 
