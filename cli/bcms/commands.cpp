@@ -74,6 +74,44 @@ int list(Session& s, const Args& a) {
   return Exit::ok;
 }
 
+// devices: list() with what the original did not show (BCMS.gateway.devices).
+int devices(Session& s, const Args& a) {
+  auto req = s.bcms().gatewayRequest().send().getGateway().devicesRequest();
+  req.setOnlyApproved(a.only_approved);
+  auto r = s.wait(req.send());
+  if (r.getErrors().size() > 0) return refused_by_daemon(a, r.getErrors());
+  if (a.json) {
+    json out = json::array();
+    for (auto d : r.getDevices()) {
+      auto i = d.getInfo();
+      json v = {{"address", str(i.getAddress())}, {"name", str(i.getName())}, {"approved", i.getApproved()},
+                {"paired", i.getPaired()}, {"addressType", str(d.getAddressType())}, {"lastSeen", d.getLastSeen()},
+                {"advIntervalMs", d.getAdvIntervalMs()}};
+      v["rssi"] = d.getHasRssi() ? json(d.getRssi()) : json(nullptr);
+      if (d.getCurrentAddress().size() > 0) v["currentAddress"] = str(d.getCurrentAddress());
+      if (d.getRegistrationId().size() > 0) v["registrationId"] = str(d.getRegistrationId());
+      out.push_back(std::move(v));
+    }
+    std::cout << json{{"devices", out}, {"errors", json::array()}}.dump() << "\n";
+    return Exit::ok;
+  }
+  std::size_t name_w = 4;
+  for (auto d : r.getDevices()) name_w = std::max<std::size_t>(name_w, d.getInfo().getName().size());
+  std::printf("%-17s  %-9s  %-*s  %4s  %-19s  %8s  %-8s  %-6s  %s\n", "ADDRESS", "TYPE", int(name_w), "NAME", "RSSI",
+              "LAST SEEN", "INTERVAL", "APPROVED", "PAIRED", "BACKEND ID");
+  for (auto d : r.getDevices()) {
+    auto i = d.getInfo();
+    const std::string rssi = d.getHasRssi() ? std::to_string(d.getRssi()) : "-";
+    const std::string interval = d.getAdvIntervalMs() ? std::to_string(d.getAdvIntervalMs()) + " ms" : "-";
+    std::string id = d.getRegistrationId().size() > 0 ? str(d.getRegistrationId()) : "-";
+    if (d.getCurrentAddress().size() > 0) id += "  (now " + str(d.getCurrentAddress()) + ")";
+    std::printf("%-17s  %-9s  %-*s  %4s  %-19s  %8s  %-8s  %-6s  %s\n", i.getAddress().cStr(), d.getAddressType().cStr(),
+                int(name_w), i.getName().cStr(), rssi.c_str(), local_time(d.getLastSeen()).c_str(), interval.c_str(),
+                i.getApproved() ? "yes" : "no", i.getPaired() ? "yes" : "no", id.c_str());
+  }
+  return Exit::ok;
+}
+
 int is_paired(Session& s, const Args& a) {
   auto req = s.bcms().isPairedRequest();
   req.setAddress(a.address);
@@ -207,6 +245,7 @@ int run_command(Session& s, const Args& a) {
   auto& b = s.bcms();
   const auto& c = a.command;
   if (c == "list") return list(s, a);
+  if (c == "devices") return devices(s, a);
   if (c == "approve") return print_status(a, s.wait(with_address(b.approveRequest(), a.address).send()), "approved " + a.address);
   if (c == "remove") return print_status(a, s.wait(with_address(b.removeRequest(), a.address).send()), "removed " + a.address);
   if (c == "pair") return print_status(a, s.wait(with_address(b.pairRequest(), a.address).send()), "paired " + a.address);

@@ -17,13 +17,13 @@ int main(int argc, char** argv) {
   double timeout_s = 60;
   CLI::App app{"bcms: client of the BCMS daemon (devices, approval, pairing, mode, readings, events)"};
   app.add_option("command", a.command, "list, approve, remove, mode, set_mode, pair, unpair, is_paired, "
-                                       "watch, readings, status, diagnostics")
+                                       "devices, watch, readings, status, diagnostics")
       ->required()
-      ->check(CLI::IsMember({"list", "approve", "remove", "mode", "set_mode", "pair", "unpair", "is_paired", "watch",
-                             "readings", "status", "diagnostics"}));
+      ->check(CLI::IsMember({"list", "approve", "remove", "mode", "set_mode", "pair", "unpair", "is_paired", "devices",
+                             "watch", "readings", "status", "diagnostics"}));
   app.add_option("address", positional, "The device (same as --address)");
   app.add_option("--address", a.address, "Device address XX:XX:XX:XX:XX:XX");
-  app.add_flag("--only_approved,!--no-only_approved", a.only_approved, "list: approved (and paired) devices only");
+  app.add_flag("--only_approved,!--no-only_approved", a.only_approved, "list, devices: approved (and paired) devices only");
   app.add_option("--mode", a.mode, "set_mode: any or approved");
   app.add_option("--limit", a.limit, "readings: how many (default: the daemon's)");
   app.add_flag("-j,--json", a.json, "Print JSON instead of text (JSON lines for watch)");

@@ -147,6 +147,8 @@ TEST_CASE("registration: exists, then create, then submit; the answer is reused 
   Setup s;
   s.add(dev_a, 1700000000, hr(67));
   s.add(dev_a, 1700000060, battery(22));
+  std::vector<std::pair<std::string, std::string>> told;  // on_registered
+  s.sopts.on_registered = [&](const std::string& d, const std::string& id) { told.emplace_back(d, id); };
   Submitter sub(s.io.get_executor(), s.api, s.outbox, s.sopts);
   REQUIRE(run_co(s.io, sub.round()));
   const json r = s.received();
@@ -161,12 +163,15 @@ TEST_CASE("registration: exists, then create, then submit; the answer is reused 
   CHECK(r["data"][1]["dataType"] == "battery_level");
   CHECK(s.outbox.size() == 0);
   CHECK(sub.counters().registrations == 1);
+  REQUIRE(told.size() == 1);
+  CHECK(told[0] == std::pair<std::string, std::string>{dev_a, id});
 
-  // More data: no new lookup within the hour.
+  // More data: no new lookup within the hour (and nothing new to tell).
   s.add(dev_a, 1700000120, hr(70));
   REQUIRE(run_co(s.io, sub.round()));
   CHECK(s.requests("POST /api/iot-devices/exists") == 1);
   CHECK(s.received_count() == 3);
+  CHECK(told.size() == 1);
 
   // recheck(): looked up again, found, not created again.
   sub.recheck(dev_a);
@@ -175,6 +180,8 @@ TEST_CASE("registration: exists, then create, then submit; the answer is reused 
   CHECK(s.requests("POST /api/iot-devices/exists") == 2);
   CHECK(s.requests("POST /api/iot-devices") == 1);
   CHECK(s.received_count() == 4);
+  REQUIRE(told.size() == 2);  // found by `exists` this time: the same id
+  CHECK(told[1] == std::pair<std::string, std::string>{dev_a, id});
 
   // last-data-submission reports the newest timestamp.
   auto last = run_co(s.io, s.api.last_submission(id));

@@ -126,6 +126,20 @@ if wait_received 90 "\"hardwareIdentifier\":\"$A1\""; then pass "$A1 registered 
 if wait_received 90 "\"hardwareIdentifier\":\"$A2\""; then pass "$A2 registered with the backend"; else fail "$A2 not registered"; fi
 ID1=$(iot_id "$A1") ID2=$(iot_id "$A2")
 note "backend ids: $A1 $ID1, $A2 $ID2"
+# bcms devices: the registration the daemon keeps with each device, and
+# what the original's list did not show (RSSI, last seen, address type).
+ok=0
+for i in $(seq 20); do
+  bcms --json devices > /tmp/devices.json 2>&1
+  grep -q "\"registrationId\":\"$ID1\"" /tmp/devices.json && grep -q "\"registrationId\":\"$ID2\"" /tmp/devices.json && { ok=1; break; }
+  sleep 1
+done
+head -c 600 /tmp/devices.json; echo
+expect_eq "bcms devices: both backend ids kept with the devices" 1 "$ok"
+expect_grep "\"address\":\"$A1\",.*\"rssi\":-?[0-9]+" /tmp/devices.json "bcms devices: an RSSI for the heart-rate example"
+bcms devices > /tmp/devices.txt 2>&1
+cat /tmp/devices.txt
+expect_grep "^$A2 +le_public .* yes +yes +$ID2" /tmp/devices.txt "bcms devices (table): the paired monitor with its backend id"
 if wait_received 90 "\"data\":\\{\"rate\":[0-9]+\\},\"dataType\":\"heart_rate\",\"iotDeviceId\":\"$ID1\""; then
   pass "heart_rate {rate} of the heart-rate example"; else fail "no heart_rate {rate} of $A1"; fi
 if wait_received 90 "\"data\":\\{\"dias\":[0-9.]+,\"sys\":[0-9.]+\\},\"dataType\":\"blood_pressure\",\"iotDeviceId\":\"$ID2\""; then

@@ -125,6 +125,7 @@ asio::awaitable<expected<std::string>> Submitter::registered(const std::string& 
     co_return unexpected(exists.error());
   }
   if (auto s = outbox_.store_registration(reg); !s) co_return unexpected(s.error());
+  if (!reg.iot_id.empty() && options_.on_registered) options_.on_registered(device, reg.iot_id);
   co_return reg.iot_id;
 }
 

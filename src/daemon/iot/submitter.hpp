@@ -45,6 +45,10 @@ struct SubmitterOptions {
   /// May this device be registered with the backend (approved or paired)?
   /// Empty: every device may.
   std::function<bool(std::string_view device)> may_register;
+  /// Told the backend's id of a device each time the backend was asked
+  /// (found or created; not when a stored answer was reused): the daemon
+  /// keeps it with the device (registry, devices table, RPC).
+  std::function<void(const std::string& device, const std::string& iot_id)> on_registered;
 };
 
 struct SubmitterCounters {

@@ -301,6 +301,11 @@ void Runtime::Parts::start_iot() {
     auto info = registry->info(*key);
     return info && (info->approved || info->paired);
   };
+  so.on_registered = [this](const std::string& device, const std::string& id) {
+    auto a = Address::parse(device);
+    if (!a) return;
+    if (auto key = registry->find(*a)) registry->set_registration(*key, id, Clock::now());
+  };
   submitter = std::make_unique<iot::Submitter>(io.get_executor(), *backend, *outbox, so);
   writer = std::make_unique<iot::OutboxWriter>(io.get_executor(), *outbox, [this] { submitter->wake(); });
   feed = std::make_unique<OutboxFeed>(io.get_executor(), *writer);
