@@ -24,10 +24,10 @@
 # BCMS_BENCH_READS, BCMS_BENCH_READ_BLOCKS, BCMS_BENCH_CLI_RUNS,
 # BCMS_BENCH_FOOT_SECS, BCMS_BENCH_PERIPH_BLOCKS, BCMS_BENCH_PERIPH_COUNT,
 # BCMS_BENCH_EATT_RUNS, BCMS_BENCH_SCAN_SECS, BCMS_BENCH_SCAN_BLOCKS,
+# BCMS_BENCH_DAEMON_SECS, BCMS_BENCH_DAEMON_BLOCKS, BCMS_BENCH_DAEMON_DEVICES,
+# BCMS_BENCH_COLLECTOR_RUNS, BCMS_BENCH_COLLECTOR_BLOCKS,
 # BCMS_BENCH_ONLY (phases: central eatt reads cli peripheral footprint
-# scan; scan wants --controllers 4 or more),
-# BCMS_BENCH_DAEMON (a command line for bcms-daemon's footprint, once it
-# exists: measured like the example, see footprint_bcms).
+# scan daemon collector; scan and daemon want --controllers 4 or more).
 # shellcheck disable=SC2086,SC2046 # command lines in variables and `set -- $(...)` split on purpose
 . /etc/bcms-vm-lib.sh
 . /etc/bcms-btgatt-lib.sh
@@ -105,7 +105,8 @@ central_bcms() {
 }
 
 # bleak_runs PHASE N: N bleak runs against the example (bluetoothd up).
-# PHASE central: the figures; PHASE eatt: only successes and failures.
+# PHASE central: the figures; collector: peer found -> first value only;
+# eatt: only successes and failures.
 bleak_runs() {
   _ph=$1 _cnt=$2 _j=0
   while [ "$_j" -lt "$_cnt" ]; do
@@ -116,7 +117,12 @@ bleak_runs() {
     if [ "$_rc" = 0 ] && grep -q '^T VALUE' /tmp/b.log; then
       case "$_u" in
         *0000180d*b2c30001*)
-          if [ "$_ph" = central ]; then stamps /tmp/b.log central bleak; else sample "${_ph}_ok" bleak 1; fi ;;
+          case $_ph in
+            central) stamps /tmp/b.log central bleak ;;
+            collector) set -- $(sed -n 's/^PY internal_ms //p' /tmp/b.log)
+              [ $# -eq 3 ] && sample collector_found_to_first_value bleak "$(awk -v f="$1" -v v="$3" 'BEGIN { printf "%.2f", v - f }')" ;;
+            *) sample "${_ph}_ok" bleak 1 ;;
+          esac ;;
         *) miss "$_ph" bleak "services incomplete: $_u" ;;
       esac
     else
@@ -271,12 +277,6 @@ footprint_bcms() {
   if wait_grep 20 '^Notification' /tmp/central.log; then measure notifying bcms /tmp/central.log "$(pid_of central)"
   else miss footprint bcms "bcms-gatt listen"; cat /tmp/central.log; fi
   bg_stop central; drop_link
-  if [ -n "${BCMS_BENCH_DAEMON:-}" ]; then   # hook: bcms-daemon, idle
-    bg_start daemon $BCMS_BENCH_DAEMON
-    sleep 2
-    measure daemon_idle bcms /tmp/daemon.log "$(pid_of daemon)"
-    bg_stop daemon
-  fi
   periph_stop
 }
 
@@ -418,10 +418,16 @@ scan_round() {   # SIDE
   _gens=""
   for _x in $ADVS; do adv_loop "$_x" & _gens="$_gens $!"; done
   sleep 1
+  # the denominator: every LE Advertising Report hci1 delivered to the
+  # host while this side's scanner ran (btmon, the same for both sides)
+  bg_start monscan btmon -i hci1
+  wait_grep 5 'Bluetooth monitor' /tmp/monscan.log
   if [ "$1" = bcms ]; then
     bg_start scanner bcms-mgmt --index 1 --timeout $((SCAN_SECS + 2)) find -l
     wait_grep 10 'Discovery started|iscovering' /tmp/scanner.log
     scan_window bcms /tmp/scanner.log dev_found "$(pid_of scanner)"
+    _i=0   # its --timeout: SCAN_SECS + 2 s in all, as BleakScanner's
+    while kill -0 "$(pid_of scanner)" 2>/dev/null && [ "$_i" -lt 80 ]; do sleep 0.1; _i=$((_i + 1)); done
     _got=$(grep -c 'Manufacturer 0xfff1:' /tmp/scanner.log)
   else
     bg_start scanner $BLEAK scan --secs $((SCAN_SECS + 2))
@@ -430,14 +436,24 @@ scan_round() {   # SIDE
     wait_grep 20 '^SCAN ' /tmp/scanner.log
     _got=$(sed -n 's/^SCAN fff1 //p' /tmp/scanner.log)
   fi
+  bg_stop scanner
+  bg_stop monscan
   touch /run/scan-stop
   wait $_gens
-  bg_stop scanner
-  # received in the window (a little longer than the counted one: the
-  # scanner ran SCAN_SECS + 2 s), against generated in SCAN_SECS
+  _rep=$(grep -c 'LE Advertising Report (0x02)' /tmp/monscan.log)
+  # generated in the counted SCAN_SECS window; received by the application
+  # over the scanner's life (SCAN_SECS + 2 s), against the reports hci1
+  # gave the host over the same life (btmon started before the scanner,
+  # stopped after it)
   sample scan_generated_per_s "$1" "$(awk -v g="$(cat /tmp/scan-gen)" -v s="$SCAN_SECS" 'BEGIN { printf "%.1f", g / s }')"
   sample scan_received_per_s "$1" "$(awk -v n="$_got" -v s="$((SCAN_SECS + 2))" 'BEGIN { printf "%.1f", n / s }')"
-  sample scan_received_share "$1" "$(awk -v n="$_got" -v g="$(cat /tmp/scan-gen)" -v s="$SCAN_SECS" 'BEGIN { if (g) printf "%.3f", n * s / (s + 2) / g; else print 0 }')"
+  sample scan_reported "$1" "$_rep"
+  sample scan_received "$1" "$_got"
+  if [ "$_rep" -gt 0 ]; then
+    sample scan_received_share "$1" "$(awk -v n="$_got" -v r="$_rep" 'BEGIN { printf "%.3f", n / r }')"
+  else
+    miss scan "$1" "btmon saw no LE Advertising Report on hci1"
+  fi
 }
 if phase scan; then
   ADVS=""
@@ -455,6 +471,177 @@ if phase scan; then
     if bluez_up; then scan_round bleak; else miss scan bleak bluetoothd; fi
     stack_bluetoothd_stop
     for _x in 0 1 $ADVS; do stack_reset "$_x"; done
+  done
+fi
+
+# ---------------------------------------------------------------- gateway footprint
+# The whole gateway, idle and busy: bcms-daemon on hci1 (registry, RPC
+# server, scan cycles; no backend) against bluetoothd + dbus-daemon + a
+# BleakScanner process (the original service's scanning, without its
+# Python business logic: a floor for that side).  Per block and side:
+#   idle       DAEMON_SECS with nothing advertising (the gateway's scan
+#              cycles still run: that is its idle)
+#   scanning   SCAN_SECS while the advertisers run (adv_loop)
+# RSS counts the pages of the binary and the shared libraries mapped in
+# too (in this VM every file lives in the initramfs, so they show as
+# shared memory); RssAnon is the private part (heap, stacks), sampled too.
+#   devices    the advertisers run on until bcms-daemon tracks
+#              DAEMON_DEVICES devices (`bcms --json status`), then the RSS;
+#              the BlueZ side gets as many advertisements as bcms needed
+#              (same generated count), then its RSS
+# ADVS, adv_loop, gen_count: the scanning phase's, above.
+DAEMON_SECS=${BCMS_BENCH_DAEMON_SECS:-30}
+DAEMON_DEVICES=${BCMS_BENCH_DAEMON_DEVICES:-1000}
+# window STATE SIDE SECS PIDS...: CPU ms over SECS and RSS kB at its end, summed over PIDS
+window() {
+  _st=$1 _sd=$2 _secs=$3
+  shift 3
+  _c0=0; for _p in "$@"; do _c0=$((_c0 + $(cpu_ticks "$_p"))); done
+  sleep "$_secs"
+  _c1=0 _r=0 _a=0
+  for _p in "$@"; do
+    _c1=$((_c1 + $(cpu_ticks "$_p"))); _r=$((_r + $(rss_kb "$_p")))
+    _a=$((_a + $(awk '/^RssAnon:/ { print $2 }' "/proc/$_p/status" 2>/dev/null || echo 0)))
+  done
+  _hz=$(getconf CLK_TCK 2>/dev/null || echo 100)
+  sample "gw_${_st}_cpu_ms" "$_sd" $(((_c1 - _c0) * 1000 / _hz))
+  sample "gw_${_st}_rss_kb" "$_sd" "$_r"
+  sample "gw_${_st}_anon_kb" "$_sd" "$_a"   # the private heap and stacks: RSS less the mapped files
+}
+tracked() { bcms --json status 2>/dev/null | sed -n 's/.*"devices_tracked": *\([0-9]*\).*/\1/p'; }
+gens_start() { rm -f /run/scan-stop /tmp/gen-*; _gens=""; for _x in $ADVS; do adv_loop "$_x" & _gens="$_gens $!"; done; }
+gens_stop() { touch /run/scan-stop; wait $_gens; }
+gateway_bcms() {
+  power_on 1
+  rm -rf /tmp/gw-state
+  bg_start daemon bcms-daemon --index 1 --state-dir /tmp/gw-state
+  if ! wait_grep 30 'running; mode' /tmp/daemon.log; then
+    miss daemon bcms "did not start: $(tail -1 /tmp/daemon.log)"; bg_stop daemon; return
+  fi
+  _pd=$(pid_of daemon)
+  sleep 3
+  window idle bcms "$DAEMON_SECS" "$_pd"
+  gens_start
+  window scanning bcms "$SCAN_SECS" "$_pd"
+  _t0=$(uptime_s) _n=0
+  while :; do
+    _n=$(tracked); _n=${_n:-0}
+    [ "$_n" -ge "$DAEMON_DEVICES" ] && break
+    [ "$(awk -v a="$(uptime_s)" -v b="$_t0" 'BEGIN { print (a - b > 600) }')" = 1 ] && break
+    sleep 2
+  done
+  gens_stop
+  GW_GEN=$(gen_count)
+  if [ "$_n" -ge "$DAEMON_DEVICES" ]; then
+    sleep 2
+    sample gw_devices_tracked bcms "$(tracked)"
+    sample gw_devices_generated bcms "$GW_GEN"
+    window devices bcms "$DAEMON_SECS" "$_pd"
+  else
+    miss daemon bcms "tracked only $_n devices after 600 s ($GW_GEN advertisements)"
+  fi
+  kill -TERM "$_pd"
+  _i=0; while kill -0 "$_pd" 2>/dev/null && [ "$_i" -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done
+  kill -0 "$_pd" 2>/dev/null && miss daemon bcms "SIGTERM: still running after 10 s"
+  bg_stop daemon
+}
+gateway_bleak() {
+  bluez_up || { miss daemon bleak bluetoothd; return; }
+  bg_start gw $BLEAK scan --secs 100000
+  if ! wait_grep 30 '^SCANNING' /tmp/gw.log; then
+    miss daemon bleak "BleakScanner: $(tail -1 /tmp/gw.log)"; bg_stop gw; bluez_down; return
+  fi
+  _pids="$(pid_of gw) $(cat /run/bluetoothd.pid) $(cat /run/dbus.pid)"
+  sleep 3
+  window idle bleak "$DAEMON_SECS" $_pids
+  gens_start
+  window scanning bleak "$SCAN_SECS" $_pids
+  _t0=$(uptime_s)
+  while [ "$(gen_count)" -lt "${GW_GEN:-$DAEMON_DEVICES}" ]; do
+    [ "$(awk -v a="$(uptime_s)" -v b="$_t0" 'BEGIN { print (a - b > 600) }')" = 1 ] && break
+    sleep 2
+  done
+  gens_stop
+  sample gw_devices_generated bleak "$(gen_count)"
+  sleep 2
+  window devices bleak "$DAEMON_SECS" $_pids
+  bg_stop gw
+  bluez_down
+}
+if phase daemon; then
+  if [ -z "${ADVS:-}" ]; then
+    _x=0
+    while [ "$_x" -lt "$BCMS_VM_CONTROLLERS" ]; do [ "$_x" = 1 ] || ADVS="$ADVS $_x"; _x=$((_x + 1)); done
+  fi
+  step "gateway footprint: bcms-daemon vs bluetoothd + dbus-daemon + BleakScanner on hci1, advertisers on hci$ADVS; idle ${DAEMON_SECS}s, scanning ${SCAN_SECS}s, then until $DAEMON_DEVICES devices; ${BCMS_BENCH_DAEMON_BLOCKS:-3} alternating blocks"
+  b=0
+  while [ "$b" -lt "${BCMS_BENCH_DAEMON_BLOCKS:-3}" ]; do
+    b=$((b + 1))
+    for _x in 1 $ADVS; do power_on "$_x"; done
+    GW_GEN=""
+    gateway_bcms
+    gateway_bleak
+    for _x in 0 1 $ADVS; do stack_reset "$_x"; done
+  done
+fi
+
+# ---------------------------------------------------------------- the daemon's collector
+# bcms-daemon on hci1 in mode any (fresh state each run: no discovery
+# cache) collects from our heart-rate example on hci0, started after the
+# daemon: from the daemon's first report of the example (its device_new
+# event) to its first heart-rate reading (reading event), both stamped by
+# the daemon (ms) and seen through `bcms watch --json`.  Against bleak's
+# "peer found by BleakScanner -> first decoded notification" (the same
+# script as the central phase), in alternating blocks.
+collector_bcms() {
+  rm -rf /tmp/col-state
+  bg_start daemon bcms-daemon --index 1 --state-dir /tmp/col-state
+  if ! wait_grep 30 'running; mode' /tmp/daemon.log; then
+    miss collector bcms "daemon did not start: $(tail -1 /tmp/daemon.log)"; bg_stop daemon; return
+  fi
+  # subscribed first: the mode change's event, seen by the watcher, says
+  # the subscription is live before the example advertises
+  bg_start watch bcms --json watch
+  _i=0
+  while [ "$_i" -lt 20 ] && ! grep -q mode_changed /tmp/watch.log; do
+    bcms set_mode --mode approved > /dev/null 2>&1; bcms set_mode --mode any > /dev/null 2>&1
+    sleep 0.5; _i=$((_i + 1))
+  done
+  grep -q mode_changed /tmp/watch.log || { miss collector bcms "bcms watch saw no event"; bg_stop watch; bg_stop daemon; return; }
+  if periph_start $HR; then
+    if wait_grep 30 '"kind":"reading".*heart_rate' /tmp/watch.log; then
+      _v=$(A="$A0" awk -F'"timestamp":' '
+        index($0, "\"address\":\"" ENVIRON["A"] "\"") == 0 { next }
+        /"kind":"device_new"/ && !f { split($2, x, /[,}]/); f = x[1] }
+        /"kind":"reading"/ && /heart_rate/ && !r { split($2, x, /[,}]/); r = x[1] }
+        END { if (f && r) print r - f }' /tmp/watch.log)
+      if [ -n "$_v" ]; then sample collector_found_to_first_value bcms "$_v"
+      else miss collector bcms "no device_new/reading pair for $A0 in the events"; cat /tmp/watch.log; fi
+    else
+      miss collector bcms "no heart-rate reading within 30 s"; tail -5 /tmp/daemon.log
+    fi
+    periph_stop
+  else
+    miss collector bcms example
+  fi
+  bg_stop watch
+  bg_stop daemon
+  drop_link
+}
+if phase collector; then
+  CRUNS=${BCMS_BENCH_COLLECTOR_RUNS:-5}
+  step "collector: bcms-daemon (mode any) vs bleak, peer found -> first heart-rate value; ${BCMS_BENCH_COLLECTOR_BLOCKS:-2} alternating blocks of $CRUNS runs"
+  b=0
+  while [ "$b" -lt "${BCMS_BENCH_COLLECTOR_BLOCKS:-2}" ]; do
+    b=$((b + 1))
+    _j=0
+    while [ "$_j" -lt "$CRUNS" ]; do _j=$((_j + 1)); collector_bcms; done
+    if bluez_up; then
+      if periph_start $HR; then bleak_runs collector "$CRUNS"; periph_stop; else miss collector bleak example; fi
+      bluez_down
+    else
+      miss collector bleak bluetoothd
+    fi
   done
 fi
 
