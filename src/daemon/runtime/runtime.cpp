@@ -8,11 +8,14 @@
 #include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/post.hpp>
+#include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 #include <fstream>
 #include <algorithm>
+#include <csignal>
 #include <map>
+#include <optional>
 #include <stdexcept>
 
 #include "src/central/connections.hpp"
@@ -65,7 +68,8 @@ struct Runtime::Parts {
   std::unique_ptr<iot::Backend> backend;
   std::unique_ptr<iot::Submitter> submitter;
   EventSubscription events;
-  asio::steady_timer status_timer{io};
+  // events.command children are reaped on SIGCHLD (only with a command)
+  std::optional<asio::signal_set> sigchld;
   std::shared_ptr<int> alive = std::make_shared<int>(0);
   bool started = false;
   bool stopped = false;
@@ -77,6 +81,8 @@ struct Runtime::Parts {
   void on_event(const Event& ev);
   void run_command(const Event& ev);
   void refresh_status();
+  void refresh_status_soon();  // after the handlers of the event at hand
+  void reap_children();
   asio::awaitable<expected<std::shared_ptr<att::AttBearer>>> connect(Peer peer);
   void start_iot();
 };
@@ -102,7 +108,7 @@ Runtime::Runtime(asio::io_context& io, Config config, std::optional<mgmt::MgmtCh
 Runtime::~Runtime() {
   auto& p = *p_;
   p.alive.reset();
-  p.status_timer.cancel();
+  if (p.sigchld) p.sigchld->cancel();
   if (p.submitter) p.submitter->stop();
   if (p.controller) p.controller->stop();
   p.subs.clear();
@@ -188,6 +194,7 @@ asio::awaitable<std::error_code> Runtime::start() {
         ev.text = what;
         ev.at = Clock::now();
         p.registry->events().publish(ev);
+        p.refresh_status_soon();  // present/powered follow the supervisor's events
       });
   p.events = p.registry->events().subscribe([&p](const Event& ev) { p.on_event(ev); });
   p.registry->attach(*p.ch, p.index);
@@ -196,6 +203,16 @@ asio::awaitable<std::error_code> Runtime::start() {
   p.subs.push_back(p.ch->subscribe<mgmt::DeviceFoundEvent>(p.index, [&p, alive](std::uint16_t, const auto&) {
     if (!alive.expired()) p.controller->on_report();
   }));
+  // The controller status the RPC service answers with follows the
+  // kernel's events (no polling timer: an idle daemon wakes only for its
+  // scan cycles).
+  p.subs.push_back(p.ch->subscribe<mgmt::DiscoveringEvent>(p.index, [&p, alive](std::uint16_t, const auto&) {
+    if (!alive.expired()) p.refresh_status_soon();
+  }));
+  if (!p.cfg.notify_command.empty()) {
+    p.sigchld.emplace(p.io, SIGCHLD);
+    p.reap_children();
+  }
 
   if (std::error_code ec = co_await p.controller->configure(&why)) {
     spdlog::error("hci{}: {}", p.index, why);
@@ -214,7 +231,7 @@ asio::awaitable<void> Runtime::stop() {
   auto& p = *p_;
   if (p.stopped || !p.started) co_return;
   p.stopped = true;
-  p.status_timer.cancel();
+  if (p.sigchld) p.sigchld->cancel();
   if (p.submitter) p.submitter->stop();
   p.controller->stop();
   (void)co_await p.scan->stop();
@@ -344,10 +361,25 @@ void Runtime::Parts::run_command(const Event& ev) {
   ++events_run;
 }
 
+void Runtime::Parts::reap_children() {
+  while (waitpid(-1, nullptr, WNOHANG) > 0) {
+  }
+  if (!sigchld || stopped) return;
+  std::weak_ptr<int> alive_w = alive;
+  sigchld->async_wait([this, alive_w](std::error_code ec, int) {
+    if (!ec && !alive_w.expired()) reap_children();
+  });
+}
+
+void Runtime::Parts::refresh_status_soon() {
+  std::weak_ptr<int> alive_w = alive;
+  asio::post(io, [this, alive_w] {
+    if (!alive_w.expired() && !stopped) refresh_status();
+  });
+}
+
 void Runtime::Parts::refresh_status() {
   if (!controller || !service) return;
-  while (waitpid(-1, nullptr, WNOHANG) > 0) {
-  }  // events.command children
   ControllerStatus s;
   s.present = controller->present();
   s.index = index;
@@ -356,11 +388,6 @@ void Runtime::Parts::refresh_status() {
   s.powered = controller->powered() && controller->present();
   s.discovering = scan->discovering();
   service->set_controller(s);
-  status_timer.expires_after(std::chrono::seconds(1));
-  std::weak_ptr<int> alive_w = alive;
-  status_timer.async_wait([this, alive_w](std::error_code ec) {
-    if (!ec && !alive_w.expired() && !stopped) refresh_status();
-  });
 }
 
 }  // namespace bcms::daemon
