@@ -119,8 +119,8 @@ def main():
         g.wait(re.escape(note))  # the first one: subscribed
         start = g.pos
         t_end = time.monotonic() + a.secs
-        while time.monotonic() < t_end:
-            g.pump(t_end - time.monotonic())
+        while (left := t_end - time.monotonic()) > 0:
+            g.pump(left)
         n = g.buf.count(note, start)
         print(f"PNOTIFY n {n} secs {a.secs:g} per_s {n / a.secs:.1f}", flush=True)
         g.send(f"char-write-req 0x{handles['2a37'] + 1:04x} 0000")
