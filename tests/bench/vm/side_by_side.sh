@@ -300,20 +300,31 @@ footprint_bleak() {
 # rss_kb PID / cpu_ticks PID (utime + stime, USER_HZ)
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
-# measure STATE SIDE LOG PIDS...: over FOOT_SECS, CPU ms and RSS (kB, at
-# the end) summed over PIDS, and lines starting "Notification"/"NOTIFY" in
-# LOG per second.
+anon_kb() { awk '/^RssAnon:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+# window PREFIX SIDE SECS PIDS...: over SECS, the CPU time (ms) of PIDS,
+# and at the end their RSS and RssAnon (kB: the private heap and stacks,
+# RSS less the mapped files), summed: samples PREFIX_cpu_ms, PREFIX_rss_kb,
+# PREFIX_anon_kb.
+window() {
+  _pf=$1 _sd=$2 _secs=$3
+  shift 3
+  _c0=0; for _p in "$@"; do _c0=$((_c0 + $(cpu_ticks "$_p"))); done
+  sleep "$_secs"
+  _c1=0 _r=0 _a=0
+  for _p in "$@"; do _c1=$((_c1 + $(cpu_ticks "$_p"))); _r=$((_r + $(rss_kb "$_p"))); _a=$((_a + $(anon_kb "$_p"))); done
+  _hz=$(getconf CLK_TCK 2>/dev/null || echo 100)
+  sample "${_pf}_cpu_ms" "$_sd" $(((_c1 - _c0) * 1000 / _hz))
+  sample "${_pf}_rss_kb" "$_sd" "$_r"
+  sample "${_pf}_anon_kb" "$_sd" "$_a"
+}
+# measure STATE SIDE LOG PIDS...: window foot_STATE over FOOT_SECS, and
+# lines starting "Notification"/"NOTIFY" in LOG per second.
 measure() {
   _st=$1 _sd=$2 _lg=$3
   shift 3
-  _c0=0; for _p in "$@"; do _c0=$((_c0 + $(cpu_ticks "$_p"))); done
   _n0=$(grep -c -E '^(Notification|NOTIFY)' "$_lg" 2>/dev/null)
-  sleep "$FOOT_SECS"
-  _c1=0 _r=0; for _p in "$@"; do _c1=$((_c1 + $(cpu_ticks "$_p"))); _r=$((_r + $(rss_kb "$_p"))); done
+  window "foot_$_st" "$_sd" "$FOOT_SECS" "$@"
   _n1=$(grep -c -E '^(Notification|NOTIFY)' "$_lg" 2>/dev/null)
-  _hz=$(getconf CLK_TCK 2>/dev/null || echo 100)
-  sample "foot_${_st}_cpu_ms" "$_sd" $(((_c1 - _c0) * 1000 / _hz))
-  sample "foot_${_st}_rss_kb" "$_sd" "$_r"
   [ "$_st" = notifying ] && sample foot_notifications_per_s "$_sd" "$(awk -v n=$((_n1 - _n0)) -v s="$FOOT_SECS" 'BEGIN { printf "%.1f", n / s }')"
 }
 pid_of() { cat "/run/bg-$1.pid"; }
@@ -398,25 +409,19 @@ adv_loop() {   # INDEX: until /run/scan-stop exists
   done
 }
 gen_count() { cat /tmp/gen-* 2>/dev/null | wc -l; }
-# scan_window SIDE LOG PATTERN PIDS...: the generators run while the
-# scanner (already started, output in LOG) runs SCAN_SECS; counts.
+gens_start() { rm -f /run/scan-stop /tmp/gen-*; _gens=""; for _x in $ADVS; do adv_loop "$_x" & _gens="$_gens $!"; done; }
+gens_stop() { touch /run/scan-stop; wait $_gens; }
+# scan_window SIDE PIDS...: the generators run while the scanner (already
+# started) runs SCAN_SECS; its footprint, and the count generated meanwhile.
 scan_window() {
-  _sd=$1 _lg=$2 _pat=$3
-  shift 3
+  _sd=$1
+  shift
   _g0=$(gen_count)
-  _c0=0; for _p in "$@"; do _c0=$((_c0 + $(cpu_ticks "$_p"))); done
-  sleep "$SCAN_SECS"
-  _g1=$(gen_count)
-  _c1=0 _r=0; for _p in "$@"; do _c1=$((_c1 + $(cpu_ticks "$_p"))); _r=$((_r + $(rss_kb "$_p"))); done
-  _hz=$(getconf CLK_TCK 2>/dev/null || echo 100)
-  sample foot_scanning_cpu_ms "$_sd" $(((_c1 - _c0) * 1000 / _hz))
-  sample foot_scanning_rss_kb "$_sd" "$_r"
-  echo "$((_g1 - _g0))" > /tmp/scan-gen
+  window foot_scanning "$_sd" "$SCAN_SECS" "$@"
+  echo "$(($(gen_count) - _g0))" > /tmp/scan-gen
 }
 scan_round() {   # SIDE
-  rm -f /run/scan-stop
-  _gens=""
-  for _x in $ADVS; do adv_loop "$_x" & _gens="$_gens $!"; done
+  gens_start
   sleep 1
   # the denominator: every LE Advertising Report hci1 delivered to the
   # host while this side's scanner ran (btmon, the same for both sides)
@@ -425,21 +430,20 @@ scan_round() {   # SIDE
   if [ "$1" = bcms ]; then
     bg_start scanner bcms-mgmt --index 1 --timeout $((SCAN_SECS + 2)) find -l
     wait_grep 10 'Discovery started|iscovering' /tmp/scanner.log
-    scan_window bcms /tmp/scanner.log dev_found "$(pid_of scanner)"
+    scan_window bcms "$(pid_of scanner)"
     _i=0   # its --timeout: SCAN_SECS + 2 s in all, as BleakScanner's
     while kill -0 "$(pid_of scanner)" 2>/dev/null && [ "$_i" -lt 80 ]; do sleep 0.1; _i=$((_i + 1)); done
     _got=$(grep -c 'Manufacturer 0xfff1:' /tmp/scanner.log)
   else
     bg_start scanner $BLEAK scan --secs $((SCAN_SECS + 2))
     wait_grep 30 '^SCANNING' /tmp/scanner.log
-    scan_window bleak /tmp/scanner.log SCAN "$(pid_of scanner)" "$(cat /run/bluetoothd.pid)" "$(cat /run/dbus.pid)"
+    scan_window bleak "$(pid_of scanner)" "$(cat /run/bluetoothd.pid)" "$(cat /run/dbus.pid)"
     wait_grep 20 '^SCAN ' /tmp/scanner.log
     _got=$(sed -n 's/^SCAN fff1 //p' /tmp/scanner.log)
   fi
   bg_stop scanner
   bg_stop monscan
-  touch /run/scan-stop
-  wait $_gens
+  gens_stop
   _rep=$(grep -c 'LE Advertising Report (0x02)' /tmp/monscan.log)
   # generated in the counted SCAN_SECS window; received by the application
   # over the scanner's life (SCAN_SECS + 2 s), against the reports hci1
@@ -492,25 +496,7 @@ fi
 # ADVS, adv_loop, gen_count: the scanning phase's, above.
 DAEMON_SECS=${BCMS_BENCH_DAEMON_SECS:-30}
 DAEMON_DEVICES=${BCMS_BENCH_DAEMON_DEVICES:-1000}
-# window STATE SIDE SECS PIDS...: CPU ms over SECS and RSS kB at its end, summed over PIDS
-window() {
-  _st=$1 _sd=$2 _secs=$3
-  shift 3
-  _c0=0; for _p in "$@"; do _c0=$((_c0 + $(cpu_ticks "$_p"))); done
-  sleep "$_secs"
-  _c1=0 _r=0 _a=0
-  for _p in "$@"; do
-    _c1=$((_c1 + $(cpu_ticks "$_p"))); _r=$((_r + $(rss_kb "$_p")))
-    _a=$((_a + $(awk '/^RssAnon:/ { print $2 }' "/proc/$_p/status" 2>/dev/null || echo 0)))
-  done
-  _hz=$(getconf CLK_TCK 2>/dev/null || echo 100)
-  sample "gw_${_st}_cpu_ms" "$_sd" $(((_c1 - _c0) * 1000 / _hz))
-  sample "gw_${_st}_rss_kb" "$_sd" "$_r"
-  sample "gw_${_st}_anon_kb" "$_sd" "$_a"   # the private heap and stacks: RSS less the mapped files
-}
 tracked() { bcms --json status 2>/dev/null | sed -n 's/.*"devices_tracked": *\([0-9]*\).*/\1/p'; }
-gens_start() { rm -f /run/scan-stop /tmp/gen-*; _gens=""; for _x in $ADVS; do adv_loop "$_x" & _gens="$_gens $!"; done; }
-gens_stop() { touch /run/scan-stop; wait $_gens; }
 gateway_bcms() {
   power_on 1
   rm -rf /tmp/gw-state
@@ -520,9 +506,9 @@ gateway_bcms() {
   fi
   _pd=$(pid_of daemon)
   sleep 3
-  window idle bcms "$DAEMON_SECS" "$_pd"
+  window gw_idle bcms "$DAEMON_SECS" "$_pd"
   gens_start
-  window scanning bcms "$SCAN_SECS" "$_pd"
+  window gw_scanning bcms "$SCAN_SECS" "$_pd"
   _t0=$(uptime_s) _n=0
   while :; do
     _n=$(tracked); _n=${_n:-0}
@@ -536,7 +522,7 @@ gateway_bcms() {
     sleep 2
     sample gw_devices_tracked bcms "$(tracked)"
     sample gw_devices_generated bcms "$GW_GEN"
-    window devices bcms "$DAEMON_SECS" "$_pd"
+    window gw_devices bcms "$DAEMON_SECS" "$_pd"
   else
     miss daemon bcms "tracked only $_n devices after 600 s ($GW_GEN advertisements)"
   fi
@@ -553,9 +539,9 @@ gateway_bleak() {
   fi
   _pids="$(pid_of gw) $(cat /run/bluetoothd.pid) $(cat /run/dbus.pid)"
   sleep 3
-  window idle bleak "$DAEMON_SECS" $_pids
+  window gw_idle bleak "$DAEMON_SECS" $_pids
   gens_start
-  window scanning bleak "$SCAN_SECS" $_pids
+  window gw_scanning bleak "$SCAN_SECS" $_pids
   _t0=$(uptime_s)
   while [ "$(gen_count)" -lt "${GW_GEN:-$DAEMON_DEVICES}" ]; do
     [ "$(awk -v a="$(uptime_s)" -v b="$_t0" 'BEGIN { print (a - b > 600) }')" = 1 ] && break
@@ -564,7 +550,7 @@ gateway_bleak() {
   gens_stop
   sample gw_devices_generated bleak "$(gen_count)"
   sleep 2
-  window devices bleak "$DAEMON_SECS" $_pids
+  window gw_devices bleak "$DAEMON_SECS" $_pids
   bg_stop gw
   bluez_down
 }
