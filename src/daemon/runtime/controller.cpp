@@ -11,6 +11,7 @@
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/use_awaitable.hpp>
 #include <cerrno>
+#include <utility>
 
 #include "protocol/sys_error.hpp"
 #include "src/central/scan_policy.hpp"
@@ -32,6 +33,12 @@ asio::awaitable<void> sleep_for(asio::steady_timer& t, std::chrono::steady_clock
   t.expires_after(d);
   auto [ec] = co_await t.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
   (void)ec;
+}
+
+// "30 s", or "1500 ms" for a window that is not whole seconds.
+std::string window_text(std::chrono::milliseconds w) {
+  if (w.count() % 1000 == 0) return std::to_string(w.count() / 1000) + " s";
+  return std::to_string(w.count()) + " ms";
 }
 
 }  // namespace
@@ -70,7 +77,7 @@ ControllerSupervisor::ControllerSupervisor(MgmtChannel& ch, std::uint16_t index,
     : ch_(ch), index_(index), pairing_(pairing), bonds_(bonds), scan_(scan), opts_(std::move(opts)),
       on_event_(std::move(on_event)) {
   if (opts_.stall_window.count() == 0)
-    opts_.stall_window = std::max(std::chrono::seconds(30), 3 * opts_.scan_period);
+    opts_.stall_window = std::max<std::chrono::milliseconds>(std::chrono::seconds(30), 3 * opts_.scan_period);
 }
 
 ControllerSupervisor::~ControllerSupervisor() { stop(); }
@@ -195,6 +202,14 @@ asio::awaitable<void> ControllerSupervisor::cycle_loop(std::shared_ptr<int> aliv
     co_await sleep_for(t, opts_.scan_period);
     if (alive.use_count() == 1 || !running_) co_return;
     if (!present_ || !scan_.wanted() || scan_.paused()) continue;
+    // Nothing reported since the last cycle: the duplicate filter holds
+    // nobody (a restart since then only emptied it further), so there is
+    // nothing a fresh scan would report again.
+    const std::uint64_t reported = std::exchange(cycle_reports_, 0);
+    if (reported == 0) {
+      ++stats_.scan_cycles_skipped;
+      continue;
+    }
     // A fresh scan: stop and start (the policy keeps it stopped while a
     // connection is being made).
     (void)co_await scan_.stop();
@@ -231,7 +246,7 @@ asio::awaitable<void> ControllerSupervisor::watch_loop(std::shared_ptr<int> aliv
     ++stats_.stalls;
     if (level == 0) {
       ++stats_.discovery_restarts;
-      event("no reports for " + std::to_string(opts_.stall_window.count()) + " s: restarting discovery");
+      event("no reports for " + window_text(opts_.stall_window) + ": restarting discovery");
       (void)co_await scan_.stop();
       const std::error_code ec = co_await scan_.start();
       if (ec) ++stats_.recovery_failures;

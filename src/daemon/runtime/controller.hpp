@@ -10,8 +10,13 @@
 //    capability (the pairing responder); powered; the bonds loaded into
 //    the kernel (Load LTKs / IRKs replace its lists); discovery wanted.
 //  * Scanning in cycles: every scan period the discovery is restarted
-//    (a fresh scan: the controller reports every advertiser again, RSSI
-//    and last seen stay current), unless a connection holds it paused.
+//    (a fresh scan: the controller's duplicate filter is emptied, so it
+//    reports every advertiser again and RSSI and last seen stay current),
+//    unless a connection holds it paused, and only when something was
+//    reported during the period: a filter that has let nothing through
+//    holds nothing, so a restart would change nothing (an idle gateway
+//    sends no command; the kernel's own end of LE discovery after
+//    10.24 s is restarted by the ScanPolicy).
 //  * Index Removed for our controller: marked absent (RPC status), the
 //    discovery cycle idles.  Index Added for it again: configure() again,
 //    so the keys are reloaded.
@@ -55,14 +60,15 @@ class ControllerSupervisor {
     std::vector<std::uint16_t> allowed;  // empty: any (check_controller_owner)
     bool privacy = true;
     std::filesystem::path irk_file;      // our IRK for privacy
-    std::chrono::seconds scan_period{5};
-    std::chrono::seconds stall_window{0};  // 0: max(3 scan periods, 30 s)
+    std::chrono::milliseconds scan_period{5000};
+    std::chrono::milliseconds stall_window{0};  // 0: max(3 scan periods, 30 s)
   };
   struct Stats {
     std::uint64_t configured = 0;
     std::uint64_t removed = 0;
     std::uint64_t added = 0;
-    std::uint64_t scan_cycles = 0;
+    std::uint64_t scan_cycles = 0;          // discovery restarted for a fresh scan
+    std::uint64_t scan_cycles_skipped = 0;  // nothing reported in the period: no restart
     std::uint64_t reports = 0;
     std::uint64_t stalls = 0;
     std::uint64_t discovery_restarts = 0;  // recovery step 1
@@ -89,6 +95,7 @@ class ControllerSupervisor {
   /// One Device Found on our controller (the stall watch counts them).
   void on_report() noexcept {
     ++window_reports_;
+    ++cycle_reports_;
     ++stats_.reports;
   }
 
@@ -120,7 +127,8 @@ class ControllerSupervisor {
   bool present_ = true;
   bool powered_ = false;
   bool running_ = false;
-  std::uint64_t window_reports_ = 0;
+  std::uint64_t window_reports_ = 0;  // in the current stall-watch window
+  std::uint64_t cycle_reports_ = 0;   // in the current scan period
   std::vector<mgmt::Subscription> subs_;
   std::shared_ptr<int> alive_;
 };
