@@ -272,8 +272,11 @@ awaitable<Diagnostics> Service::diagnostics() {
       {"mgmt_events", m.events},
       {"mgmt_events_dropped", m.events_dropped},
   };
+  for (const auto& source : counter_sources_) source(d.counters);
   co_return d;
 }
+
+void Service::add_counters(CounterSource source) { counter_sources_.push_back(std::move(source)); }
 
 EventSubscription Service::subscribe(EventHub::Handler handler) { return registry_.events().subscribe(std::move(handler)); }
 

@@ -113,6 +113,12 @@ class Service {
   /// Set by the daemon's controller supervision (powered, discovering,
   /// present); shown by status().
   void set_controller(ControllerStatus status);
+  /// The counters of the daemon's other parts (controller supervision,
+  /// discovery, collector, outbox, submission): each source appends its
+  /// (name, value) pairs to diagnostics() after the service's own, read
+  /// at every call.
+  using CounterSource = std::function<void(std::vector<std::pair<std::string, std::uint64_t>>& out)>;
+  void add_counters(CounterSource source);
 
   struct Stats {
     std::uint64_t calls = 0;
@@ -137,6 +143,7 @@ class Service {
   Options opts_;
   ControllerStatus controller_;
   Stats stats_;
+  std::vector<CounterSource> counter_sources_;
   std::shared_ptr<DeviceQueue> queue_;
 };
 

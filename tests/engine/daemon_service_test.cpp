@@ -329,6 +329,15 @@ TEST_CASE("readings, status, diagnostics") {
   CHECK(counter("readings") == 30);
   CHECK(counter("devices_tracked") == 1);
   CHECK(counter("mgmt_events") >= 1);
+
+  // The daemon's other parts add theirs, read at every call, after the service's own.
+  std::uint64_t stalls = 0;
+  r.svc->add_counters([&](auto& out) { out.emplace_back("stalls", stalls); });
+  stalls = 2;
+  d = r.run(r.svc->diagnostics());
+  CHECK(counter("stalls") == 2);
+  CHECK(d.counters.back().first == "stalls");
+  CHECK(counter("reports") == 1);
 }
 
 TEST_CASE("A call parked behind another may outlive the service (its frame goes with the io_context)") {

@@ -18,7 +18,8 @@
 #     before the restart); after discovery its link is relaxed to
 #     100-200 ms (LE Connection Update in btmon).
 #  4. the controllers are removed and added again (btvirt restarted): the
-#     daemon configures hci0 again by itself and `bcms status` shows it.
+#     daemon configures hci0 again by itself, `bcms status` shows it and
+#     `bcms diagnostics` counts it.
 . /etc/bcms-vm-lib.sh
 
 STATE=/tmp/bcms-state
@@ -218,6 +219,14 @@ if wait_grep 40 'configured again' /tmp/daemon.log; then pass "the daemon config
 bcms status > /tmp/status.log 2>&1
 cat /tmp/status.log
 expect_grep 'present: true' /tmp/status.log "bcms status: the controller is present"
+# Diagnostics without the log: the removal and the return counted, what
+# the outbox sent after the outage.
+bcms --json diagnostics > /tmp/diagnostics.json 2>&1
+counter() { grep -o "\"$1\":[0-9]*" /tmp/diagnostics.json | sed 's/.*://'; }
+expect_eq "bcms diagnostics: controller_removed" 1 "$(counter controller_removed)"
+expect_eq "bcms diagnostics: controller_added" 1 "$(counter controller_added)"
+submitted=$(counter outbox_submitted)
+if [ "${submitted:-0}" -gt 0 ]; then pass "bcms diagnostics: outbox_submitted $submitted"; else fail "bcms diagnostics: outbox_submitted '${submitted}'"; cat /tmp/diagnostics.json; fi
 
 bg_stop daemon
 expect_grep 'stopped:' /tmp/daemon.log "SIGINT: a clean stop"

@@ -83,6 +83,7 @@ struct Runtime::Parts {
   void refresh_status();
   void refresh_status_soon();  // after the handlers of the event at hand
   void reap_children();
+  void counters(std::vector<std::pair<std::string, std::uint64_t>>& out) const;
   asio::awaitable<expected<std::shared_ptr<att::AttBearer>>> connect(Peer peer);
   void start_iot();
 };
@@ -196,6 +197,7 @@ asio::awaitable<std::error_code> Runtime::start() {
         p.registry->events().publish(ev);
         p.refresh_status_soon();  // present/powered follow the supervisor's events
       });
+  p.service->add_counters([&p](auto& out) { p.counters(out); });
   p.events = p.registry->events().subscribe([&p](const Event& ev) { p.on_event(ev); });
   p.registry->attach(*p.ch, p.index);
   p.subs.push_back(p.collector->attach(*p.ch, p.index));
@@ -250,9 +252,72 @@ std::string Runtime::status_line() const {
   if (!p.controller) return "starting";
   std::string s = "hci" + std::to_string(p.index) + (p.controller->present() ? "" : " (removed)") + ", " +
                   std::to_string(p.registry->size()) + " devices, " + std::to_string(p.readings) + " readings";
-  if (p.outbox) s += ", outbox " + std::to_string(p.outbox->counters().accepted - p.outbox->counters().submitted) +
-                     " waiting";
+  if (p.outbox) s += ", outbox " + std::to_string(p.outbox->size()) + " waiting";
   return s;
+}
+
+// The diagnostics() counters of the parts the service does not own.
+void Runtime::Parts::counters(std::vector<std::pair<std::string, std::uint64_t>>& out) const {
+  if (controller) {
+    const auto& c = controller->stats();
+    out.insert(out.end(), {{"controller_configured", c.configured},
+                           {"controller_removed", c.removed},
+                           {"controller_added", c.added},
+                           {"scan_cycles", c.scan_cycles},
+                           {"scan_cycles_skipped", c.scan_cycles_skipped},
+                           {"stalls", c.stalls},
+                           {"stall_discovery_restarts", c.discovery_restarts},
+                           {"stall_power_cycles", c.power_cycles},
+                           {"recovery_failures", c.recovery_failures}});
+  }
+  if (scan) {
+    const auto d = scan->stats();
+    out.insert(out.end(), {{"discovery_starts", d.starts},
+                           {"discovery_stops", d.stops},
+                           {"discovery_kernel_stops", d.kernel_stops},
+                           {"discovery_failures", d.failures}});
+  }
+  if (connections) {
+    const auto k = connections->stats();
+    out.insert(out.end(), {{"connect_requests", k.requests},
+                           {"connects", k.connected},
+                           {"connect_failures", k.failed},
+                           {"connect_timeouts", k.timeouts},
+                           {"connect_power_cycles", k.power_cycles},
+                           {"links", k.in_use}});
+  }
+  if (collector) {
+    const auto& c = collector->stats();
+    out.insert(out.end(), {{"collector_delivered", c.delivered},
+                           {"collector_sampled_out", c.sampled_out},
+                           {"collector_procedures", c.procedures_started},
+                           {"collector_procedures_failed", c.procedures_failed},
+                           {"readings_not_admitted", readings_refused},
+                           {"events_command_runs", events_run}});
+  }
+  if (outbox) {
+    const auto& o = outbox->counters();
+    out.insert(out.end(), {{"outbox_accepted", o.accepted},
+                           {"outbox_stored", outbox->size()},  // committed, waiting for the backend
+                           {"outbox_buffered", outbox->buffered()},  // not yet committed
+                           {"outbox_sampled_out", o.sampled_out},
+                           {"outbox_duplicates", o.duplicates},
+                           {"outbox_dropped_full", o.dropped_full},
+                           {"outbox_expired", o.expired},
+                           {"outbox_submitted", o.submitted},
+                           {"outbox_rejected", o.rejected},
+                           {"outbox_write_failures", o.write_failures}});
+  }
+  if (submitter) {
+    const auto& u = submitter->counters();
+    out.insert(out.end(), {{"submit_rounds", u.rounds},
+                           {"submit_batches_sent", u.batches_sent},
+                           {"submit_batches_rejected", u.batches_rejected},
+                           {"submit_failures", u.failures},
+                           {"submit_consecutive_failures", u.consecutive_failures},
+                           {"submit_backoff_ms", static_cast<std::uint64_t>(u.backoff.count())},
+                           {"backend_registrations", u.registrations}});
+  }
 }
 
 void Runtime::Parts::deliver(const collector::Collected& c) {
