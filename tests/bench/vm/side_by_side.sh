@@ -301,21 +301,31 @@ footprint_bleak() {
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 anon_kb() { awk '/^RssAnon:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+# USS: the pages only this process maps (what its exit would free: heap,
+# stacks and the relocated or written pages of its files); PSS: RSS with
+# every shared page divided among the processes mapping it.
+uss_kb() { awk '/^Private_(Clean|Dirty):/ { n += $2 } END { print n + 0 }' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
+pss_kb() { awk '/^Pss:/ { print $2 }' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
 # window PREFIX SIDE SECS PIDS...: over SECS, the CPU time (ms) of PIDS,
-# and at the end their RSS and RssAnon (kB: the private heap and stacks,
-# RSS less the mapped files), summed: samples PREFIX_cpu_ms, PREFIX_rss_kb,
-# PREFIX_anon_kb.
+# and at the end their RSS, RssAnon (kB: the private heap and stacks,
+# RSS less the mapped files), USS and PSS, summed: samples PREFIX_cpu_ms,
+# PREFIX_rss_kb, PREFIX_anon_kb, PREFIX_uss_kb, PREFIX_pss_kb.
 window() {
   _pf=$1 _sd=$2 _secs=$3
   shift 3
   _c0=0; for _p in "$@"; do _c0=$((_c0 + $(cpu_ticks "$_p"))); done
   sleep "$_secs"
-  _c1=0 _r=0 _a=0
-  for _p in "$@"; do _c1=$((_c1 + $(cpu_ticks "$_p"))); _r=$((_r + $(rss_kb "$_p"))); _a=$((_a + $(anon_kb "$_p"))); done
+  _c1=0 _r=0 _a=0 _u=0 _s=0
+  for _p in "$@"; do
+    _c1=$((_c1 + $(cpu_ticks "$_p"))); _r=$((_r + $(rss_kb "$_p"))); _a=$((_a + $(anon_kb "$_p")))
+    _u=$((_u + $(uss_kb "$_p"))); _s=$((_s + $(pss_kb "$_p")))
+  done
   _hz=$(getconf CLK_TCK 2>/dev/null || echo 100)
   sample "${_pf}_cpu_ms" "$_sd" $(((_c1 - _c0) * 1000 / _hz))
   sample "${_pf}_rss_kb" "$_sd" "$_r"
   sample "${_pf}_anon_kb" "$_sd" "$_a"
+  sample "${_pf}_uss_kb" "$_sd" "$_u"
+  sample "${_pf}_pss_kb" "$_sd" "$_s"
 }
 # measure STATE SIDE LOG PIDS...: window foot_STATE over FOOT_SECS, and
 # lines starting "Notification"/"NOTIFY" in LOG per second.
