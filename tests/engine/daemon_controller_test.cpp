@@ -59,6 +59,7 @@ struct Fixture {
   std::uint32_t supported = s_powered | s_le | s_privacy;
   bool discovering = false;  // as the fake kernel runs it
   bool removed = false;
+  int refuse_starts = 0;     // the next Start Discovery commands answered Failed
   std::unique_ptr<ControllerSupervisor> sup;
 
   explicit Fixture(ControllerSupervisor::Options o = {}) {
@@ -89,6 +90,10 @@ struct Fixture {
     // Discovery needs a powered controller that is there.
     kernel.on(op_start, [this](const Command& c) {
       if (removed) return Answer{0x11, {}};                  // Invalid Index
+      if (refuse_starts > 0) {
+        --refuse_starts;
+        return Answer{0x03, {}};                             // Failed
+      }
       if (!(current & s_powered)) return Answer{0x0F, {}};   // Not Powered
       discovering = true;
       kernel.event(ev_discovering, c.index, {c.params[0], 0x01});
@@ -244,7 +249,7 @@ TEST_CASE("configure: the failing step is named; a privacy IRK that cannot be re
   CHECK(f.sup->stats().configured == 0);
 }
 
-TEST_CASE("scan cycle: discovery is restarted each period that saw reports, and left alone when nothing was reported") {
+TEST_CASE("scan cycle: discovery is restarted each period that saw reports, left alone when nothing was reported, started when it is not running") {
   ControllerSupervisor::Options o;
   o.privacy = false;
   o.scan_period = 100ms;
@@ -277,6 +282,18 @@ TEST_CASE("scan cycle: discovery is restarted each period that saw reports, and 
   CHECK(f.kernel.count(op_start) == 2);
   pause->reset();
   REQUIRE(f.run_until([&] { return f.kernel.count(op_start) == 3; }, 500ms));
+
+  // The kernel ends discovery (10.24 s) and refuses the policy's restart:
+  // the next period starts it, reports or not.
+  REQUIRE(f.run_until([&] { return f.scan.discovering(); }));
+  f.settle(250ms);
+  const std::size_t starts = f.kernel.count(op_start);
+  f.refuse_starts = 1;
+  f.discovering = false;
+  f.kernel.event(ev_discovering, 0, {0x06, 0x00});
+  REQUIRE(f.run_until([&] { return f.kernel.count(op_start) == starts + 2; }, 500ms));
+  REQUIRE(f.run_until([&] { return f.scan.discovering() && f.discovering; }));
+  CHECK(f.sup->stats().scan_resumed == 1);
 }
 
 TEST_CASE("stall watch: restart discovery, then power-cycle through mgmt with the keys reloaded; each step counted and published") {

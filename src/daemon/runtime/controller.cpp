@@ -206,6 +206,13 @@ asio::awaitable<void> ControllerSupervisor::cycle_loop(std::shared_ptr<int> aliv
     // nobody (a restart since then only emptied it further), so there is
     // nothing a fresh scan would report again.
     const std::uint64_t reported = std::exchange(cycle_reports_, 0);
+    // Discovery that should run but does not (a restart the controller
+    // refused, e.g. after the kernel ended it): started again.
+    if (!scan_.discovering()) {
+      ++stats_.scan_resumed;
+      (void)co_await scan_.start();
+      continue;
+    }
     if (reported == 0) {
       ++stats_.scan_cycles_skipped;
       continue;

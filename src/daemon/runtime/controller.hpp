@@ -16,7 +16,8 @@
 //    reported during the period: a filter that has let nothing through
 //    holds nothing, so a restart would change nothing (an idle gateway
 //    sends no command; the kernel's own end of LE discovery after
-//    10.24 s is restarted by the ScanPolicy).
+//    10.24 s is restarted by the ScanPolicy).  Discovery found stopped at
+//    a period's end (a restart the controller refused) is started again.
 //  * Index Removed for our controller: marked absent (RPC status), the
 //    discovery cycle idles.  Index Added for it again: configure() again,
 //    so the keys are reloaded.
@@ -69,6 +70,7 @@ class ControllerSupervisor {
     std::uint64_t added = 0;
     std::uint64_t scan_cycles = 0;          // discovery restarted for a fresh scan
     std::uint64_t scan_cycles_skipped = 0;  // nothing reported in the period: no restart
+    std::uint64_t scan_resumed = 0;         // found not discovering at a period's end: started
     std::uint64_t reports = 0;
     std::uint64_t stalls = 0;
     std::uint64_t discovery_restarts = 0;  // recovery step 1

@@ -265,6 +265,7 @@ void Runtime::Parts::counters(std::vector<std::pair<std::string, std::uint64_t>>
                            {"controller_added", c.added},
                            {"scan_cycles", c.scan_cycles},
                            {"scan_cycles_skipped", c.scan_cycles_skipped},
+                           {"scan_resumed", c.scan_resumed},
                            {"stalls", c.stalls},
                            {"stall_discovery_restarts", c.discovery_restarts},
                            {"stall_power_cycles", c.power_cycles},
