@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
+#include <asio/error.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/use_awaitable.hpp>
 #include <cerrno>
@@ -112,7 +113,12 @@ asio::awaitable<std::error_code> ControllerSupervisor::configure(std::string* wh
     if (why) *why = what + ": " + ec.message();
     return ec;
   };
+  // Started (a reconfiguration): ends, touching nothing, once stopped.
+  const std::weak_ptr<int> alive = alive_;
+  const bool started = alive_ != nullptr;
+  const std::error_code gone(asio::error::operation_aborted);
   auto info = co_await call(ch_, ReadControllerInformation{}, index_);
+  if (started && alive.expired()) co_return gone;
   if (!info) co_return fail(info.error(), "Read Controller Information");
   address_ = info->address;
   name_ = info->name;
@@ -121,6 +127,7 @@ asio::awaitable<std::error_code> ControllerSupervisor::configure(std::string* wh
     // Set Privacy is refused while powered (mgmt-api.txt).
     if (settings & setting::powered) {
       auto off = co_await call(ch_, SetPowered{0}, index_);
+      if (started && alive.expired()) co_return gone;
       if (!off) co_return fail(off.error(), "Set Powered off (for Set Privacy)");
       settings = off->current_settings;
     }
@@ -128,6 +135,7 @@ asio::awaitable<std::error_code> ControllerSupervisor::configure(std::string* wh
     if (auto irk = local_irk()) {
       const SetPrivacy cmd{1, *irk};  // named: see src/mgmt/call.hpp
       auto r = co_await call(ch_, cmd, index_);
+      if (started && alive.expired()) co_return gone;
       if (!r) spdlog::warn("hci{}: Set Privacy: {} (going on without privacy)", index_, r.error().message());
     } else {
       spdlog::warn("hci{}: our IRK ({}): {} (going on without privacy)", index_, opts_.irk_file.string(),
@@ -137,21 +145,26 @@ asio::awaitable<std::error_code> ControllerSupervisor::configure(std::string* wh
   if (!(settings & setting::le)) {
     spdlog::debug("hci{}: Set Low Energy", index_);
     auto r = co_await call(ch_, SetLowEnergy{1}, index_);
+    if (started && alive.expired()) co_return gone;
     if (!r) co_return fail(r.error(), "Set Low Energy");
   }
   spdlog::debug("hci{}: Set Bondable, Set IO Capability", index_);
   if (std::error_code ec = co_await pairing_.configure(true)) co_return fail(ec, "Set Bondable / Set IO Capability");
+  if (started && alive.expired()) co_return gone;
   if (!(settings & setting::powered)) {
     spdlog::debug("hci{}: Set Powered", index_);
     auto r = co_await call(ch_, SetPowered{1}, index_);
+    if (started && alive.expired()) co_return gone;
     if (!r) co_return fail(r.error(), "Set Powered");
   }
   powered_ = true;
   present_ = true;
   spdlog::debug("hci{}: loading the bonds into the kernel", index_);
   if (std::error_code ec = co_await bonds_.load_into_kernel()) co_return fail(ec, "loading the bonds into the kernel");
+  if (started && alive.expired()) co_return gone;
   spdlog::debug("hci{}: Start Discovery", index_);
   if (std::error_code ec = co_await scan_.start()) co_return fail(ec, "Start Discovery");
+  if (started && alive.expired()) co_return gone;
   ++stats_.configured;
   co_return std::error_code{};
 }
@@ -172,10 +185,10 @@ void ControllerSupervisor::start() {
     if (alive.expired()) return;
     ++stats_.added;
     event("added again: configuring it and reloading its keys");
-    asio::co_spawn(ch_.get_executor(), reconfigure(alive_), asio::detached);
+    asio::co_spawn(ch_.get_executor(), reconfigure(std::weak_ptr<int>(alive_)), asio::detached);
   }));
-  asio::co_spawn(ch_.get_executor(), cycle_loop(alive_), asio::detached);
-  asio::co_spawn(ch_.get_executor(), watch_loop(alive_), asio::detached);
+  asio::co_spawn(ch_.get_executor(), cycle_loop(std::weak_ptr<int>(alive_)), asio::detached);
+  asio::co_spawn(ch_.get_executor(), watch_loop(std::weak_ptr<int>(alive_)), asio::detached);
 }
 
 void ControllerSupervisor::stop() {
@@ -184,10 +197,10 @@ void ControllerSupervisor::stop() {
   alive_.reset();  // the loops see it on their next wake-up
 }
 
-asio::awaitable<void> ControllerSupervisor::reconfigure(std::shared_ptr<int> alive) {
+asio::awaitable<void> ControllerSupervisor::reconfigure(std::weak_ptr<int> alive) {
   std::string why;
   const std::error_code ec = co_await configure(&why);
-  if (alive.use_count() == 1) co_return;  // stopped meanwhile
+  if (alive.expired()) co_return;  // stopped meanwhile
   if (ec) {
     ++stats_.recovery_failures;
     event("configuring it again failed: " + why);
@@ -196,11 +209,11 @@ asio::awaitable<void> ControllerSupervisor::reconfigure(std::shared_ptr<int> ali
   }
 }
 
-asio::awaitable<void> ControllerSupervisor::cycle_loop(std::shared_ptr<int> alive) {
+asio::awaitable<void> ControllerSupervisor::cycle_loop(std::weak_ptr<int> alive) {
   asio::steady_timer t(ch_.get_executor());
   while (true) {
     co_await sleep_for(t, opts_.scan_period);
-    if (alive.use_count() == 1 || !running_) co_return;
+    if (alive.expired() || !running_) co_return;
     if (!present_ || !scan_.wanted() || scan_.paused()) continue;
     // Nothing reported since the last cycle: the duplicate filter holds
     // nobody (a restart since then only emptied it further), so there is
@@ -211,6 +224,7 @@ asio::awaitable<void> ControllerSupervisor::cycle_loop(std::shared_ptr<int> aliv
     if (!scan_.discovering()) {
       ++stats_.scan_resumed;
       (void)co_await scan_.start();
+      if (alive.expired()) co_return;  // the supervisor went meanwhile
       continue;
     }
     if (reported == 0) {
@@ -220,28 +234,35 @@ asio::awaitable<void> ControllerSupervisor::cycle_loop(std::shared_ptr<int> aliv
     // A fresh scan: stop and start (the policy keeps it stopped while a
     // connection is being made).
     (void)co_await scan_.stop();
+    if (alive.expired()) co_return;
     (void)co_await scan_.start();
+    if (alive.expired()) co_return;
     ++stats_.scan_cycles;
   }
 }
 
-asio::awaitable<std::error_code> ControllerSupervisor::power_cycle() {
+asio::awaitable<std::error_code> ControllerSupervisor::power_cycle(const std::weak_ptr<int>& alive) {
+  const std::error_code gone(asio::error::operation_aborted);
   auto off = co_await call(ch_, SetPowered{0}, index_);
+  if (alive.expired()) co_return gone;  // the supervisor went meanwhile
   if (!off) co_return off.error();
   auto on = co_await call(ch_, SetPowered{1}, index_);
+  if (alive.expired()) co_return gone;
   if (!on) co_return on.error();
-  if (std::error_code ec = co_await bonds_.load_into_kernel()) co_return ec;
+  const std::error_code loaded = co_await bonds_.load_into_kernel();
+  if (alive.expired()) co_return gone;
+  if (loaded) co_return loaded;
   co_return co_await scan_.start();
 }
 
-asio::awaitable<void> ControllerSupervisor::watch_loop(std::shared_ptr<int> alive) {
+asio::awaitable<void> ControllerSupervisor::watch_loop(std::weak_ptr<int> alive) {
   asio::steady_timer t(ch_.get_executor());
   std::uint64_t previous = 0;
   int level = 0;  // recovery steps taken for the current stall
   while (true) {
     window_reports_ = 0;
     co_await sleep_for(t, opts_.stall_window);
-    if (alive.use_count() == 1 || !running_) co_return;
+    if (alive.expired() || !running_) co_return;
     const std::uint64_t now = window_reports_;
     const bool should = present_ && scan_.wanted() && !scan_.paused();
     if (now > 0 || !should) {
@@ -255,13 +276,16 @@ asio::awaitable<void> ControllerSupervisor::watch_loop(std::shared_ptr<int> aliv
       ++stats_.discovery_restarts;
       event("no reports for " + window_text(opts_.stall_window) + ": restarting discovery");
       (void)co_await scan_.stop();
+      if (alive.expired()) co_return;
       const std::error_code ec = co_await scan_.start();
+      if (alive.expired()) co_return;
       if (ec) ++stats_.recovery_failures;
       level = 1;
     } else if (level == 1) {
       ++stats_.power_cycles;
       event("still no reports: power-cycling the controller");
-      const std::error_code ec = co_await power_cycle();
+      const std::error_code ec = co_await power_cycle(alive);
+      if (alive.expired()) co_return;
       if (ec) {
         ++stats_.recovery_failures;
         event("power cycle failed: " + ec.message());

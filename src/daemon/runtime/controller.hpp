@@ -109,10 +109,13 @@ class ControllerSupervisor {
   [[nodiscard]] const Stats& stats() const noexcept { return stats_; }
 
  private:
-  asio::awaitable<void> cycle_loop(std::shared_ptr<int> alive);
-  asio::awaitable<void> watch_loop(std::shared_ptr<int> alive);
-  asio::awaitable<void> reconfigure(std::shared_ptr<int> alive);
-  asio::awaitable<std::error_code> power_cycle();
+  asio::awaitable<void> cycle_loop(std::weak_ptr<int> alive);
+  asio::awaitable<void> watch_loop(std::weak_ptr<int> alive);
+  asio::awaitable<void> reconfigure(std::weak_ptr<int> alive);
+  // The coroutines hold `alive`, a weak reference to alive_: expired once
+  // the supervisor stopped (or went), and they end without touching it.
+  // They check it after every suspension.
+  asio::awaitable<std::error_code> power_cycle(const std::weak_ptr<int>& alive);
   expected<std::array<std::uint8_t, 16>> local_irk() const;
   void event(const std::string& what);
 
