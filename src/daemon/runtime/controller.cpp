@@ -116,9 +116,10 @@ asio::awaitable<std::error_code> ControllerSupervisor::configure(std::string* wh
   // Started (a reconfiguration): ends, touching nothing, once stopped.
   const std::weak_ptr<int> alive = alive_;
   const bool started = alive_ != nullptr;
+  auto stopped = [&] { return started && alive.expired(); };
   const std::error_code gone(asio::error::operation_aborted);
   auto info = co_await call(ch_, ReadControllerInformation{}, index_);
-  if (started && alive.expired()) co_return gone;
+  if (stopped()) co_return gone;
   if (!info) co_return fail(info.error(), "Read Controller Information");
   address_ = info->address;
   name_ = info->name;
@@ -127,7 +128,7 @@ asio::awaitable<std::error_code> ControllerSupervisor::configure(std::string* wh
     // Set Privacy is refused while powered (mgmt-api.txt).
     if (settings & setting::powered) {
       auto off = co_await call(ch_, SetPowered{0}, index_);
-      if (started && alive.expired()) co_return gone;
+      if (stopped()) co_return gone;
       if (!off) co_return fail(off.error(), "Set Powered off (for Set Privacy)");
       settings = off->current_settings;
     }
@@ -135,7 +136,7 @@ asio::awaitable<std::error_code> ControllerSupervisor::configure(std::string* wh
     if (auto irk = local_irk()) {
       const SetPrivacy cmd{1, *irk};  // named: see src/mgmt/call.hpp
       auto r = co_await call(ch_, cmd, index_);
-      if (started && alive.expired()) co_return gone;
+      if (stopped()) co_return gone;
       if (!r) spdlog::warn("hci{}: Set Privacy: {} (going on without privacy)", index_, r.error().message());
     } else {
       spdlog::warn("hci{}: our IRK ({}): {} (going on without privacy)", index_, opts_.irk_file.string(),
@@ -145,26 +146,26 @@ asio::awaitable<std::error_code> ControllerSupervisor::configure(std::string* wh
   if (!(settings & setting::le)) {
     spdlog::debug("hci{}: Set Low Energy", index_);
     auto r = co_await call(ch_, SetLowEnergy{1}, index_);
-    if (started && alive.expired()) co_return gone;
+    if (stopped()) co_return gone;
     if (!r) co_return fail(r.error(), "Set Low Energy");
   }
   spdlog::debug("hci{}: Set Bondable, Set IO Capability", index_);
   if (std::error_code ec = co_await pairing_.configure(true)) co_return fail(ec, "Set Bondable / Set IO Capability");
-  if (started && alive.expired()) co_return gone;
+  if (stopped()) co_return gone;
   if (!(settings & setting::powered)) {
     spdlog::debug("hci{}: Set Powered", index_);
     auto r = co_await call(ch_, SetPowered{1}, index_);
-    if (started && alive.expired()) co_return gone;
+    if (stopped()) co_return gone;
     if (!r) co_return fail(r.error(), "Set Powered");
   }
   powered_ = true;
   present_ = true;
   spdlog::debug("hci{}: loading the bonds into the kernel", index_);
   if (std::error_code ec = co_await bonds_.load_into_kernel()) co_return fail(ec, "loading the bonds into the kernel");
-  if (started && alive.expired()) co_return gone;
+  if (stopped()) co_return gone;
   spdlog::debug("hci{}: Start Discovery", index_);
   if (std::error_code ec = co_await scan_.start()) co_return fail(ec, "Start Discovery");
-  if (started && alive.expired()) co_return gone;
+  if (stopped()) co_return gone;
   ++stats_.configured;
   co_return std::error_code{};
 }
@@ -213,11 +214,8 @@ asio::awaitable<void> ControllerSupervisor::cycle_loop(std::weak_ptr<int> alive)
   asio::steady_timer t(ch_.get_executor());
   while (true) {
     co_await sleep_for(t, opts_.scan_period);
-    if (alive.expired() || !running_) co_return;
+    if (alive.expired()) co_return;  // stopped (stop() drops alive_)
     if (!present_ || !scan_.wanted() || scan_.paused()) continue;
-    // Nothing reported since the last cycle: the duplicate filter holds
-    // nobody (a restart since then only emptied it further), so there is
-    // nothing a fresh scan would report again.
     const std::uint64_t reported = std::exchange(cycle_reports_, 0);
     // Discovery that should run but does not (a restart the controller
     // refused, e.g. after the kernel ended it): started again.
@@ -227,6 +225,9 @@ asio::awaitable<void> ControllerSupervisor::cycle_loop(std::weak_ptr<int> alive)
       if (alive.expired()) co_return;  // the supervisor went meanwhile
       continue;
     }
+    // Nothing reported since the last cycle: the duplicate filter holds
+    // nobody (a restart since then only emptied it further), so there is
+    // nothing a fresh scan would report again.
     if (reported == 0) {
       ++stats_.scan_cycles_skipped;
       continue;
@@ -262,7 +263,7 @@ asio::awaitable<void> ControllerSupervisor::watch_loop(std::weak_ptr<int> alive)
   while (true) {
     window_reports_ = 0;
     co_await sleep_for(t, opts_.stall_window);
-    if (alive.expired() || !running_) co_return;
+    if (alive.expired()) co_return;  // stopped (stop() drops alive_)
     const std::uint64_t now = window_reports_;
     const bool should = present_ && scan_.wanted() && !scan_.paused();
     if (now > 0 || !should) {

@@ -292,10 +292,9 @@ void Runtime::Parts::counters(std::vector<std::pair<std::string, std::uint64_t>>
     out.insert(out.end(), {{"collector_delivered", c.delivered},
                            {"collector_sampled_out", c.sampled_out},
                            {"collector_procedures", c.procedures_started},
-                           {"collector_procedures_failed", c.procedures_failed},
-                           {"readings_not_admitted", readings_refused},
-                           {"events_command_runs", events_run}});
+                           {"collector_procedures_failed", c.procedures_failed}});
   }
+  out.emplace_back("events_command_runs", events_run);
   if (outbox) {
     const auto& o = outbox->counters();
     out.insert(out.end(), {{"outbox_accepted", o.accepted},
