@@ -1,8 +1,8 @@
 #include "src/daemon/runtime/controller.hpp"
 
 #include <fcntl.h>
-#include <openssl/rand.h>
 #include <spdlog/spdlog.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -98,8 +98,16 @@ expected<std::array<std::uint8_t, 16>> ControllerSupervisor::local_irk() const {
     return unexpected(std::make_error_code(std::errc::illegal_byte_sequence));
   }
   if (errno != ENOENT) return unexpected(errno_code());
-  if (RAND_bytes(irk.data(), static_cast<int>(irk.size())) != 1)
-    return unexpected(std::make_error_code(std::errc::io_error));
+  // The kernel's CSPRNG (getrandom(2): blocks only until it is seeded at
+  // boot; 16 octets come whole unless a signal interrupts).  Not OpenSSL's
+  // RAND_bytes: its first call sets up the DRBG and the default provider,
+  // 2 MB of the daemon's resident memory for its whole life (measured in the
+  // VM; README "Footprint"), for one key made once.
+  ssize_t got = -1;
+  while ((got = ::getrandom(irk.data(), irk.size(), 0)) < 0 && errno == EINTR) {
+  }
+  if (got < 0) return unexpected(errno_code());
+  if (got != static_cast<ssize_t>(irk.size())) return unexpected(std::make_error_code(std::errc::io_error));
   const int out = ::open(opts_.irk_file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (out < 0) return unexpected(errno_code());
   const bool ok = ::write(out, irk.data(), irk.size()) == static_cast<ssize_t>(irk.size()) && ::fsync(out) == 0;
