@@ -38,6 +38,18 @@ copy_elf_deps() {
     mkdir -p "$root$(dirname "$dest")"
     cp -L "$lib" "$root$dest"
   done < <(ldd "$f" 2>/dev/null || true)
+  # Libraries FILE dlopen()s, as its ELF dlopen metadata note declares them
+  # (.note.dlopen, https://systemd.io/ELF_DLOPEN_METADATA/): bcms-daemon
+  # loads libcurl only when a backend is configured.
+  local soname path
+  for soname in $(readelf -p .note.dlopen "$f" 2>/dev/null | grep -o '"soname":\[[^]]*\]' | grep -o 'lib[^"]*' || true); do
+    path=$(ldconfig -p | awk -v n="$soname" '$1 == n && /x86-64/ { print $NF; exit }')
+    [ -n "$path" ] || die "$f dlopen()s $soname, which this host lacks (run scripts/setup)"
+    [ -e "$root$path" ] && continue
+    mkdir -p "$root$(dirname "$path")"
+    cp -L "$path" "$root$path"
+    copy_elf_deps "$root" "$path"
+  done
 }
 
 # add_module NAME: copies NAME.ko (decompressed: busybox insmod takes plain

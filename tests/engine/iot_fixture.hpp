@@ -10,13 +10,22 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 #include "src/daemon/iot/backend.hpp"
+#include "src/daemon/iot/curl_lib.hpp"
 #include "src/daemon/iot/http.hpp"
 #include "tests/backend/process.hpp"
 
 namespace bcms::testing {
+
+/// libcurl, loaded as the daemon loads it; a test cannot run without it.
+inline const iot::CurlLib& curl() {
+  std::string why;
+  if (const iot::CurlLib* c = iot::curl_lib(&why)) return *c;
+  throw std::runtime_error("libcurl: " + why);
+}
 
 /// Runs `aw` on `io` until it completes; returns its value.
 template <class T>
@@ -52,7 +61,7 @@ class TempDir {
 
 struct IotFixture {
   asio::io_context io;
-  iot::HttpClient http{io.get_executor()};
+  iot::HttpClient http{io.get_executor(), curl()};
   TempDir dir;
   BackendProcess backend;
 

@@ -268,7 +268,7 @@ TEST_CASE("crash between the backend's receipt and the acknowledgement: nothing 
   const pid_t pid = ::fork();
   if (pid == 0) {
     asio::io_context io;
-    HttpClient http(io.get_executor());
+    HttpClient http(io.get_executor(), bcms::testing::curl());
     Backend api(http, bo);
     auto ob = Outbox::open(f);
     if (!ob) ::_exit(1);

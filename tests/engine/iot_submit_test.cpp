@@ -3,11 +3,17 @@
 // example), OAuth2, timeouts, garbage, 4xx batches, a long outage.
 #include <doctest/doctest.h>
 
+#include <link.h>
+
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/steady_timer.hpp>
+#include <cstring>
+#include <string>
+#include <vector>
 
 #include "protocol/sys_error.hpp"
+#include "src/daemon/iot/curl_lib.hpp"
 #include "src/daemon/iot/iot_error.hpp"
 #include "src/daemon/iot/outbox.hpp"
 #include "src/daemon/iot/payload.hpp"
@@ -87,7 +93,66 @@ struct Setup : IotFixture {
   std::uint64_t requests(const std::string& what) { return received()["requests"].value(what, std::uint64_t{0}); }
 };
 
+// The descriptors of this program's ELF notes of owner `owner` and type
+// `type` (PT_NOTE segments of the executable, as the loader mapped them).
+std::vector<std::string> elf_notes(const std::string& owner, std::uint32_t type) {
+  struct Want {
+    std::string owner;
+    std::uint32_t type;
+    std::vector<std::string> found;
+  } want{owner, type, {}};
+  dl_iterate_phdr(
+      [](dl_phdr_info* info, size_t, void* data) {
+        auto& w = *static_cast<Want*>(data);
+        if (info->dlpi_name && info->dlpi_name[0]) return 0;  // the executable only
+        for (int i = 0; i < info->dlpi_phnum; ++i) {
+          const ElfW(Phdr)& ph = info->dlpi_phdr[i];
+          if (ph.p_type != PT_NOTE) continue;
+          const auto* p = reinterpret_cast<const unsigned char*>(info->dlpi_addr + ph.p_vaddr);
+          const unsigned char* end = p + ph.p_memsz;
+          const std::size_t align = ph.p_align > 4 ? ph.p_align : 4;
+          auto pad = [align](std::size_t n) { return (n + align - 1) / align * align; };
+          while (p + sizeof(ElfW(Nhdr)) <= end) {
+            const auto* nh = reinterpret_cast<const ElfW(Nhdr)*>(p);
+            const auto* name = reinterpret_cast<const char*>(p + sizeof(ElfW(Nhdr)));
+            const auto* desc = reinterpret_cast<const char*>(p + sizeof(ElfW(Nhdr)) + pad(nh->n_namesz));
+            if (nh->n_namesz == w.owner.size() + 1 && w.owner == name && nh->n_type == w.type)
+              w.found.emplace_back(desc, ::strnlen(desc, nh->n_descsz));
+            p += sizeof(ElfW(Nhdr)) + pad(nh->n_namesz) + pad(nh->n_descsz);
+          }
+        }
+        return 0;
+      },
+      &want);
+  return want.found;
+}
+
 }  // namespace
+
+TEST_CASE("libcurl: loaded on demand, and declared as the ELF dlopen note (systemd.io/ELF_DLOPEN_METADATA)") {
+  std::string why;
+  const CurlLib* c = curl_lib(&why);
+  REQUIRE_MESSAGE(c != nullptr, why);
+  CHECK(curl_lib() == c);  // loaded once
+  // What tools that collect a program's libraries read (scripts/vm-lib's
+  // copy_elf_deps): owner "FDO", type 0x407c0c0a, a JSON array of features.
+  const auto notes = elf_notes("FDO", 0x407c0c0a);
+  REQUIRE(notes.size() == 1);
+  const json features = json::parse(notes[0]);
+  REQUIRE(features.is_array());
+  REQUIRE(features.size() == 1);
+  CHECK(features[0]["soname"] == json::array({"libcurl.so.4"}));
+  CHECK(features[0]["priority"] == "recommended");  // the daemon runs without; submission needs it
+}
+
+TEST_CASE("payload: the client-credentials grant is form-encoded (RFC 6749 4.4.2, RFC 3986 unreserved kept)") {
+  asio::io_context io;
+  const HttpClient http(io.get_executor(), bcms::testing::curl());
+  CHECK(token_request_body(http, "gw 1&x", "p@ss=1/2~._-", "") ==
+        "grant_type=client_credentials&client_id=gw%201%26x&client_secret=p%40ss%3D1%2F2~._-");
+  CHECK(token_request_body(http, "a", "b", "read write") ==
+        "grant_type=client_credentials&client_id=a&client_secret=b&scope=read%20write");
+}
 
 TEST_CASE("payload: the seed's example, byte for byte as JSON, in the strings style") {
   const std::vector<Sample> samples{

@@ -53,7 +53,7 @@ asio::awaitable<expected<std::string>> Backend::token() {
   }
   if (c.token_url.empty()) co_return unexpected(make_error_code(errc::no_credentials));
   HttpRequest req{"POST", c.token_url, {"Content-Type: application/x-www-form-urlencoded", "Accept: application/json"},
-                  token_request_body(c.client_id, c.client_secret, c.scope), options_.timeout};
+                  token_request_body(http_, c.client_id, c.client_secret, c.scope), options_.timeout};
   const auto as_tuple = asio::experimental::as_tuple(asio::use_awaitable);
   auto [ec, resp] = co_await http_.async_request(std::move(req), as_tuple);
   last_status_ = resp.status;

@@ -1,24 +1,18 @@
 // HttpClient: libcurl multi-socket on asio (design at the top of http.hpp).
 #include "src/daemon/iot/http.hpp"
 
-#include <curl/curl.h>
 #include <spdlog/spdlog.h>
 
 #include <asio/posix/stream_descriptor.hpp>
 #include <asio/steady_timer.hpp>
-#include <mutex>
 #include <unordered_map>
 
 #include "protocol/sys_error.hpp"
+#include "src/daemon/iot/curl_lib.hpp"
 #include "src/daemon/iot/iot_error.hpp"
 
 namespace bcms::iot {
 namespace {
-
-void global_init() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
 
 size_t write_body(char* p, size_t size, size_t n, void* userp) {
   static_cast<std::string*>(userp)->append(p, size * n);
@@ -43,20 +37,19 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
     char error[CURL_ERROR_SIZE] = {};
   };
 
-  explicit Impl(asio::any_io_executor e) : ex(std::move(e)), timer(ex) {
-    global_init();
-    multi = curl_multi_init();
-    curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, &Impl::on_socket);
-    curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, this);
-    curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, &Impl::on_timer);
-    curl_multi_setopt(multi, CURLMOPT_TIMERDATA, this);
+  Impl(asio::any_io_executor e, const CurlLib& lib) : c(lib), ex(std::move(e)), timer(ex) {
+    multi = c.multi_init();
+    c.multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, &Impl::on_socket);
+    c.multi_setopt(multi, CURLMOPT_SOCKETDATA, this);
+    c.multi_setopt(multi, CURLMOPT_TIMERFUNCTION, &Impl::on_timer);
+    c.multi_setopt(multi, CURLMOPT_TIMERDATA, this);
   }
 
   ~Impl() {
     for (auto& [easy, t] : transfers) {
-      curl_multi_remove_handle(multi, easy);
-      curl_easy_cleanup(easy);
-      curl_slist_free_all(t->headers);
+      c.multi_remove_handle(multi, easy);
+      c.easy_cleanup(easy);
+      c.slist_free_all(t->headers);
     }
     transfers.clear();
     for (auto& [fd, s] : sockets) {
@@ -64,7 +57,7 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
       s->d.release();
     }
     sockets.clear();
-    curl_multi_cleanup(multi);
+    c.multi_cleanup(multi);
   }
 
   // CURLMOPT_SOCKETFUNCTION: watch `fd` for `what`, or stop watching it.
@@ -125,14 +118,14 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
 
   void action(curl_socket_t fd, int events) {
     int running = 0;
-    curl_multi_socket_action(multi, fd, events, &running);
+    c.multi_socket_action(multi, fd, events, &running);
     finish_done();
   }
 
   // Hands every finished transfer's result to its callback (posted).
   void finish_done() {
     int left = 0;
-    while (CURLMsg* m = curl_multi_info_read(multi, &left)) {
+    while (CURLMsg* m = c.multi_info_read(multi, &left)) {
       if (m->msg != CURLMSG_DONE) continue;
       auto it = transfers.find(m->easy_handle);
       if (it == transfers.end()) continue;
@@ -141,17 +134,17 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
       std::error_code ec;
       const CURLcode rc = m->data.result;
       if (rc == CURLE_OK) {
-        curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &t->response.status);
+        c.easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &t->response.status);
       } else if (rc == CURLE_OPERATION_TIMEDOUT) {
         ec = timeout_error();
       } else {
         ec = errc::transport;
         spdlog::debug("http: {} {}: {}", t->request.method, t->request.url,
-                      t->error[0] ? t->error : curl_easy_strerror(rc));
+                      t->error[0] ? t->error : c.easy_strerror(rc));
       }
-      curl_multi_remove_handle(multi, t->easy);
-      curl_easy_cleanup(t->easy);
-      curl_slist_free_all(t->headers);
+      c.multi_remove_handle(multi, t->easy);
+      c.easy_cleanup(t->easy);
+      c.slist_free_all(t->headers);
       asio::post(ex, [w = weak_from_this(), done = std::move(t->done), ec, resp = std::move(t->response)]() mutable {
         if (w.lock()) done(ec, std::move(resp));
       });
@@ -162,28 +155,29 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
     auto t = std::make_unique<Transfer>();
     t->request = std::move(req);
     t->done = std::move(done);
-    CURL* e = t->easy = curl_easy_init();
-    curl_easy_setopt(e, CURLOPT_URL, t->request.url.c_str());
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(t->request.timeout.count()));
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &write_body);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, &t->response.body);
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error);
-    for (const auto& h : t->request.headers) t->headers = curl_slist_append(t->headers, h.c_str());
+    CURL* e = t->easy = c.easy_init();
+    c.easy_setopt(e, CURLOPT_URL, t->request.url.c_str());
+    c.easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    c.easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    c.easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(t->request.timeout.count()));
+    c.easy_setopt(e, CURLOPT_WRITEFUNCTION, &write_body);
+    c.easy_setopt(e, CURLOPT_WRITEDATA, &t->response.body);
+    c.easy_setopt(e, CURLOPT_ERRORBUFFER, t->error);
+    for (const auto& h : t->request.headers) t->headers = c.slist_append(t->headers, h.c_str());
     // No "Expect: 100-continue" round trip for large bodies.
-    t->headers = curl_slist_append(t->headers, "Expect:");
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
+    t->headers = c.slist_append(t->headers, "Expect:");
+    c.easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
     if (t->request.method == "POST") {
-      curl_easy_setopt(e, CURLOPT_POSTFIELDS, t->request.body.data());
-      curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(t->request.body.size()));
+      c.easy_setopt(e, CURLOPT_POSTFIELDS, t->request.body.data());
+      c.easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(t->request.body.size()));
     } else if (t->request.method != "GET") {
-      curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, t->request.method.c_str());
+      c.easy_setopt(e, CURLOPT_CUSTOMREQUEST, t->request.method.c_str());
     }
     transfers.emplace(e, std::move(t));
-    curl_multi_add_handle(multi, e);  // calls on_timer: the transfer starts from the loop
+    c.multi_add_handle(multi, e);  // calls on_timer: the transfer starts from the loop
   }
 
+  const CurlLib& c;
   asio::any_io_executor ex;
   CURLM* multi = nullptr;
   asio::steady_timer timer;
@@ -191,11 +185,19 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
   std::unordered_map<CURL*, std::unique_ptr<Transfer>> transfers;
 };
 
-HttpClient::HttpClient(asio::any_io_executor ex) : impl_(std::make_shared<Impl>(std::move(ex))) {}
+HttpClient::HttpClient(asio::any_io_executor ex, const CurlLib& curl)
+    : impl_(std::make_shared<Impl>(std::move(ex), curl)) {}
 HttpClient::~HttpClient() = default;
 
 void HttpClient::start(HttpRequest request, Callback done) { impl_->start(std::move(request), std::move(done)); }
 
 std::size_t HttpClient::running() const noexcept { return impl_->transfers.size(); }
+
+std::string HttpClient::escape(std::string_view s) const {
+  char* e = impl_->c.easy_escape(nullptr, s.data(), static_cast<int>(s.size()));
+  std::string out = e ? e : "";
+  impl_->c.free(e);
+  return out;
+}
 
 }  // namespace bcms::iot

@@ -22,10 +22,13 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <vector>
 
 namespace bcms::iot {
+
+struct CurlLib;
 
 struct HttpRequest {
   std::string method = "GET";            // GET or POST
@@ -44,7 +47,8 @@ class HttpClient {
  public:
   using Callback = std::function<void(std::error_code, HttpResponse)>;
 
-  explicit HttpClient(asio::any_io_executor ex);
+  /// `curl`: libcurl as curl_lib() loaded it (it outlives every client).
+  HttpClient(asio::any_io_executor ex, const CurlLib& curl);
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
   /// Abandons transfers still running (their callbacks are not called).
@@ -67,6 +71,10 @@ class HttpClient {
   }
 
   [[nodiscard]] std::size_t running() const noexcept;
+
+  /// `s` percent-encoded for a URL or an x-www-form-urlencoded body
+  /// (curl_easy_escape: everything but ALPHA / DIGIT / "-._~").
+  [[nodiscard]] std::string escape(std::string_view s) const;
 
   struct Impl;
 

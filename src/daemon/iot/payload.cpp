@@ -1,6 +1,5 @@
 #include "src/daemon/iot/payload.hpp"
 
-#include <curl/curl.h>
 #include <simdjson.h>
 
 #include <nlohmann/json.hpp>
@@ -26,13 +25,6 @@ expected<simdjson::dom::element> parse(simdjson::dom::parser& p, std::string_vie
   simdjson::dom::element e;
   if (p.parse(body.data(), body.size(), true).get(e)) return unexpected(make_error_code(errc::bad_response));
   return e;
-}
-
-std::string form_escape(std::string_view s) {
-  char* e = curl_easy_escape(nullptr, s.data(), static_cast<int>(s.size()));
-  std::string out = e ? e : "";
-  curl_free(e);
-  return out;
 }
 
 // The original's data types and their fields (spec README "The IoT
@@ -89,10 +81,11 @@ std::string create_body(std::string_view hardware_id) {
       .dump();
 }
 
-std::string token_request_body(std::string_view client_id, std::string_view client_secret, std::string_view scope) {
-  std::string b = "grant_type=client_credentials&client_id=" + form_escape(client_id) +
-                  "&client_secret=" + form_escape(client_secret);
-  if (!scope.empty()) b += "&scope=" + form_escape(scope);
+std::string token_request_body(const HttpClient& http, std::string_view client_id, std::string_view client_secret,
+                               std::string_view scope) {
+  std::string b = "grant_type=client_credentials&client_id=" + http.escape(client_id) +
+                  "&client_secret=" + http.escape(client_secret);
+  if (!scope.empty()) b += "&scope=" + http.escape(scope);
   return b;
 }
 

@@ -24,6 +24,7 @@
 #include <string_view>
 
 #include "protocol/expected.hpp"
+#include "src/daemon/iot/http.hpp"
 #include "src/daemon/iot/outbox.hpp"
 
 namespace bcms::iot {
@@ -38,8 +39,10 @@ enum class ValueStyle {
 std::string submit_body(std::string_view iot_device_id, std::span<const Sample> samples, ValueStyle style);
 std::string exists_body(std::string_view hardware_id);
 std::string create_body(std::string_view hardware_id);
-/// application/x-www-form-urlencoded client-credentials grant (RFC 6749 4.4.2).
-std::string token_request_body(std::string_view client_id, std::string_view client_secret, std::string_view scope);
+/// application/x-www-form-urlencoded client-credentials grant (RFC 6749
+/// 4.4.2), escaped by `http`'s libcurl.
+std::string token_request_body(const HttpClient& http, std::string_view client_id, std::string_view client_secret,
+                               std::string_view scope);
 
 struct ExistsAnswer {
   bool exists = false;

@@ -23,6 +23,7 @@
 #include "src/central/scan_policy.hpp"
 #include "src/collector/collector.hpp"
 #include "src/daemon/iot/backend.hpp"
+#include "src/daemon/iot/curl_lib.hpp"
 #include "src/daemon/iot/http.hpp"
 #include "src/daemon/iot/outbox.hpp"
 #include "src/daemon/iot/outbox_writer.hpp"
@@ -86,6 +87,7 @@ struct Runtime::Parts {
   void counters(std::vector<std::pair<std::string, std::uint64_t>>& out) const;
   asio::awaitable<expected<std::shared_ptr<att::AttBearer>>> connect(Peer peer);
   void start_iot();
+  void start_submitter(const iot::CurlLib& curl);
 };
 
 Runtime::Runtime(asio::io_context& io, Config config, std::optional<mgmt::MgmtChannel::socket_type> channel)
@@ -361,7 +363,20 @@ void Runtime::Parts::start_iot() {
     return;
   }
   outbox.emplace(std::move(*ob));
-  http = std::make_unique<iot::HttpClient>(io.get_executor());
+  std::string why;
+  const iot::CurlLib* curl = iot::curl_lib(&why);
+  if (curl) start_submitter(*curl);
+  else
+    spdlog::error("libcurl: {}; readings are kept in the outbox (up to its bound) and not submitted", why);
+  writer = std::make_unique<iot::OutboxWriter>(io.get_executor(), *outbox, [this] {
+    if (submitter) submitter->wake();
+  });
+  feed = std::make_unique<OutboxFeed>(io.get_executor(), *writer);
+  if (submitter) submitter->start();
+}
+
+void Runtime::Parts::start_submitter(const iot::CurlLib& curl) {
+  http = std::make_unique<iot::HttpClient>(io.get_executor(), curl);
   iot::BackendOptions bo;
   bo.base_url = cfg.api_url;
   bo.credentials.token_file = cfg.token_file;
@@ -389,9 +404,6 @@ void Runtime::Parts::start_iot() {
     if (auto key = registry->find(*a)) registry->set_registration(*key, id, Clock::now());
   };
   submitter = std::make_unique<iot::Submitter>(io.get_executor(), *backend, *outbox, so);
-  writer = std::make_unique<iot::OutboxWriter>(io.get_executor(), *outbox, [this] { submitter->wake(); });
-  feed = std::make_unique<OutboxFeed>(io.get_executor(), *writer);
-  submitter->start();
 }
 
 void Runtime::Parts::on_event(const Event& ev) {
