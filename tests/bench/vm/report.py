@@ -75,7 +75,7 @@ ROWS = [
     ("CLI info (all controllers), whole process, ms", ("cli_info", "bcms-mgmt"), ("cli_info", "btmgmt")),
     ("CLI power on (hci1), whole process, ms", ("cli_power_on", "bcms-mgmt"), ("cli_power_on", "btmgmt")),
     ("CLI power off (hci1), whole process, ms", ("cli_power_off", "bcms-mgmt"), ("cli_power_off", "btmgmt")),
-    ("Gateway idle (scan cycles, nothing advertising): RSS, kB (bcms: bcms-daemon; "
+    ("Gateway idle (scan cycles, nothing advertising): RSS, kB (bcms: bcms-daemon with a backend configured; "
      "BlueZ: bluetoothd + dbus-daemon + python3 BleakScanner)", ("gw_idle_rss_kb", B), ("gw_idle_rss_kb", Z)),
     ("Gateway idle: of that RSS, private anonymous memory (RssAnon: heap, stacks), kB",
      ("gw_idle_anon_kb", B), ("gw_idle_anon_kb", Z)),
@@ -84,6 +84,10 @@ ROWS = [
     ("Gateway idle: proportional set size (PSS: shared pages divided among their users), kB",
      ("gw_idle_pss_kb", B), ("gw_idle_pss_kb", Z)),
     ("Gateway idle: CPU per 30 s window, ms", ("gw_idle_cpu_ms", B), ("gw_idle_cpu_ms", Z)),
+    ("Gateway idle without a backend (no --api-url: libcurl and the 27 libraries only it needs not loaded): RSS, kB",
+     ("gw_idle_nobackend_rss_kb", B), None),
+    ("Gateway idle without a backend: RssAnon, kB", ("gw_idle_nobackend_anon_kb", B), None),
+    ("Gateway idle without a backend: CPU per 30 s window, ms", ("gw_idle_nobackend_cpu_ms", B), None),
     ("Gateway scanning (3 advertisers, a new random address per advertisement): RSS, kB",
      ("gw_scanning_rss_kb", B), ("gw_scanning_rss_kb", Z)),
     ("Gateway scanning: CPU per 8 s window, ms", ("gw_scanning_cpu_ms", B), ("gw_scanning_cpu_ms", Z)),

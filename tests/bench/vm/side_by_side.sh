@@ -490,7 +490,8 @@ fi
 
 # ---------------------------------------------------------------- gateway footprint
 # The whole gateway, idle and busy: bcms-daemon on hci1 (registry, RPC
-# server, scan cycles; no backend) against bluetoothd + dbus-daemon + a
+# server, scan cycles; a backend configured, and idle once without one)
+# against bluetoothd + dbus-daemon + a
 # BleakScanner process (the original service's scanning, without its
 # Python business logic: a floor for that side).  Per block and side:
 #   idle       DAEMON_SECS with nothing advertising (the gateway's scan
@@ -509,8 +510,21 @@ DAEMON_DEVICES=${BCMS_BENCH_DAEMON_DEVICES:-1000}
 tracked() { bcms --json status 2>/dev/null | sed -n 's/.*"devices_tracked": *\([0-9]*\).*/\1/p'; }
 gateway_bcms() {
   power_on 1
+  # Without a backend first (RPC or MQTT consumers only: libcurl and its
+  # libraries are not loaded), idle only.
   rm -rf /tmp/gw-state
   bg_start daemon bcms-daemon --index 1 --state-dir /tmp/gw-state
+  if ! wait_grep 30 'running; mode' /tmp/daemon.log; then
+    miss daemon bcms "did not start: $(tail -1 /tmp/daemon.log)"; bg_stop daemon; return
+  fi
+  sleep 3
+  window gw_idle_nobackend bcms "$DAEMON_SECS" "$(pid_of daemon)"
+  bg_stop daemon
+  # Then the gateway as it is meant to run, with a backend configured.
+  # Nothing listens on port 9: idle and in mode approved with nothing
+  # approved the daemon sends nothing; its footprint is what counts.
+  rm -rf /tmp/gw-state
+  bg_start daemon bcms-daemon --index 1 --state-dir /tmp/gw-state --api-url http://127.0.0.1:9
   if ! wait_grep 30 'running; mode' /tmp/daemon.log; then
     miss daemon bcms "did not start: $(tail -1 /tmp/daemon.log)"; bg_stop daemon; return
   fi
