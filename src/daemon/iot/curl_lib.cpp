@@ -15,28 +15,17 @@ namespace {
 // so that tools that collect a program's libraries (packaging, the VM
 // harness's copy_elf_deps in scripts/vm-lib/rootfs.sh) see it as ldd sees
 // a DT_NEEDED one.
+constexpr char kSoname[] = "libcurl.so.4";
 constexpr char kNoteOwner[] = "FDO";
 constexpr char kNoteJson[] =
     R"([{"feature":"iot","description":"IoT backend submission","priority":"recommended","soname":["libcurl.so.4"]}])";
 struct DlopenNote {
   std::uint32_t namesz, descsz, type;
-  alignas(4) char name[sizeof(kNoteOwner)];
-  alignas(4) char json[sizeof(kNoteJson)];
+  alignas(4) std::array<char, sizeof(kNoteOwner)> name;
+  alignas(4) std::array<char, sizeof(kNoteJson)> json;
 };
-template <std::size_t N>
-constexpr auto chars(const char (&s)[N]) {
-  std::array<char, N> a{};
-  for (std::size_t i = 0; i < N; ++i) a[i] = s[i];
-  return a;
-}
-[[gnu::used, gnu::section(".note.dlopen")]] alignas(4) constinit const DlopenNote kDlopenNote = [] {
-  DlopenNote n{sizeof(kNoteOwner), sizeof(kNoteJson), 0x407c0c0a, {}, {}};
-  const auto o = chars(kNoteOwner);
-  const auto j = chars(kNoteJson);
-  for (std::size_t i = 0; i < o.size(); ++i) n.name[i] = o[i];
-  for (std::size_t i = 0; i < j.size(); ++i) n.json[i] = j[i];
-  return n;
-}();
+[[gnu::used, gnu::section(".note.dlopen")]] alignas(4) constinit const DlopenNote kDlopenNote{
+    sizeof(kNoteOwner), sizeof(kNoteJson), 0x407c0c0a, std::to_array(kNoteOwner), std::to_array(kNoteJson)};
 
 struct Loaded {
   CurlLib lib{};
@@ -48,7 +37,7 @@ bool resolve(void* so, const char* name, Fn& fn, std::string& error) {
   void* p = dlsym(so, name);
   if (!p) {
     const char* e = dlerror();
-    error = e ? e : std::string("libcurl.so.4: no symbol ") + name;
+    error = e ? e : std::string(kSoname) + ": no symbol " + name;
     return false;
   }
   fn = reinterpret_cast<Fn>(p);
@@ -57,10 +46,10 @@ bool resolve(void* so, const char* name, Fn& fn, std::string& error) {
 
 Loaded load() {
   Loaded l;
-  void* so = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+  void* so = dlopen(kSoname, RTLD_NOW | RTLD_LOCAL);
   if (!so) {
     const char* e = dlerror();
-    l.error = e ? e : "libcurl.so.4: cannot be loaded";
+    l.error = e ? e : std::string(kSoname) + ": cannot be loaded";
     return l;
   }
   CurlLib& c = l.lib;

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "src/daemon/iot/http.hpp"
 #include "src/daemon/iot/iot_error.hpp"
 
 namespace bcms::iot {

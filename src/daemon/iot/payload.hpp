@@ -24,10 +24,11 @@
 #include <string_view>
 
 #include "protocol/expected.hpp"
-#include "src/daemon/iot/http.hpp"
 #include "src/daemon/iot/outbox.hpp"
 
 namespace bcms::iot {
+
+class HttpClient;
 
 enum class ValueStyle {
   numbers,  // timestamps and values as JSON numbers (what the original client sent)

@@ -365,9 +365,11 @@ void Runtime::Parts::start_iot() {
   outbox.emplace(std::move(*ob));
   std::string why;
   const iot::CurlLib* curl = iot::curl_lib(&why);
-  if (curl) start_submitter(*curl);
-  else
+  if (curl) {
+    start_submitter(*curl);
+  } else {
     spdlog::error("libcurl: {}; readings are kept in the outbox (up to its bound) and not submitted", why);
+  }
   writer = std::make_unique<iot::OutboxWriter>(io.get_executor(), *outbox, [this] {
     if (submitter) submitter->wake();
   });
