@@ -381,6 +381,58 @@ TEST_CASE("credentials: a wrong bearer token is refused (401) and retried; OAuth
   CHECK(e.error() == errc::no_credentials);
 }
 
+TEST_CASE("submission: an empty outbox costs no round until the writer wakes the submitter; a wake during a round is kept") {
+  Setup s;
+  auto run_for = [&](std::chrono::milliseconds d) {
+    const auto end = std::chrono::steady_clock::now() + d;
+    s.io.restart();
+    while (std::chrono::steady_clock::now() < end) s.io.run_one_for(10ms);
+  };
+  {
+    Submitter sub(s.io.get_executor(), s.api, s.outbox, s.sopts);  // interval 20 ms
+    sub.start();
+    run_for(200ms);  // ten intervals
+    CHECK(sub.counters().rounds == 1);  // the first round, then nothing to do
+
+    s.add(dev_a, 1700000000, hr(60));
+    sub.wake();
+    for (int i = 0; i < 200 && s.outbox.size() > 0; ++i) s.io.run_one_for(20ms);
+    CHECK(s.outbox.size() == 0);
+    CHECK(s.received_count() == 1);
+    const auto after = sub.counters().rounds;
+    CHECK(after >= 2);
+    run_for(200ms);
+    CHECK(sub.counters().rounds == after);  // asleep again
+    sub.stop();
+    run_for(20ms);
+  }
+  // A wake() while a round is in flight: the round took its device list
+  // (dev_b) before dev_a's sample was committed; the next round runs as
+  // soon as this one ends, not an interval (an hour here) later.
+  s.sopts.interval = std::chrono::hours(1);
+  Submitter sub(s.io.get_executor(), s.api, s.outbox, s.sopts);
+  sub.start();
+  run_for(50ms);
+  const auto base = sub.counters().rounds;
+  s.add(dev_b, 1700000002, hr(62));
+  sub.wake();
+  bool added = false;
+  s.io.restart();
+  for (int i = 0; i < 400 && (s.outbox.size() > 0 || !added); ++i) {
+    s.io.run_one_for(5ms);
+    if (!added && sub.counters().rounds > base) {  // dev_b's round has begun
+      s.add(dev_a, 1700000004, hr(64));
+      sub.wake();
+      added = true;
+    }
+  }
+  sub.stop();
+  CHECK(added);
+  CHECK(s.outbox.size() == 0);
+  CHECK(s.received_count() == 3);
+  CHECK(s.received()["duplicates"] == 0);
+}
+
 TEST_CASE("outage: the backend is down for a long time: retried with backoff, bounded, counted; all arrives after") {
   Setup s;
   s.outbox = *Outbox::open(s.dir.path() / "bounded.db", OutboxOptions{20, 180s, 2000ms});

@@ -40,7 +40,9 @@ void Submitter::stop() {
 }
 
 void Submitter::wake() {
-  if (counters_.backoff.count() == 0) timer_.cancel();
+  if (counters_.backoff.count() != 0) return;
+  woken_ = true;
+  timer_.cancel();
 }
 
 void Submitter::recheck(std::string_view device) {
@@ -54,6 +56,7 @@ void Submitter::recheck(std::string_view device) {
 asio::awaitable<void> Submitter::run(std::shared_ptr<bool> alive) {
   const auto as_tuple = asio::experimental::as_tuple(asio::use_awaitable);
   while (*alive && !stopped_) {
+    woken_ = false;
     auto r = co_await round();
     if (!*alive) co_return;
     std::chrono::milliseconds wait = options_.interval;
@@ -68,8 +71,14 @@ asio::awaitable<void> Submitter::run(std::shared_ptr<bool> alive) {
     } else {
       counters_.consecutive_failures = 0;
       counters_.backoff = std::chrono::milliseconds(0);
+      if (woken_) continue;  // samples committed during the round
+      if (outbox_.size() == 0) wait = std::chrono::milliseconds::max();  // until wake()
     }
-    timer_.expires_after(wait);
+    if (wait == std::chrono::milliseconds::max()) {
+      timer_.expires_at(asio::steady_timer::time_point::max());
+    } else {
+      timer_.expires_after(wait);
+    }
     auto [ec] = co_await timer_.async_wait(as_tuple);
     (void)ec;  // cancelled: wake() or stop()
     if (!*alive) co_return;

@@ -19,7 +19,11 @@
 //      refused connection ends the round.
 // A round that ended on a transient failure is followed by exponential
 // backoff (backoff_min doubling up to backoff_max) instead of the
-// interval, and wake() does not shorten it.
+// interval, and wake() does not shorten it.  A round that left the outbox
+// empty is followed by no timer at all: the loop sleeps until wake() (the
+// writer committed samples), so an idle gateway with a backend configured
+// has no periodic wake-up for submission.  A wake() while a round runs
+// starts the next round as soon as it ends.
 #pragma once
 
 #include <asio/any_io_executor.hpp>
@@ -95,6 +99,7 @@ class Submitter {
   SubmitterCounters counters_;
   bool running_ = false;
   bool stopped_ = false;
+  bool woken_ = false;  // wake() since the current round began
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
