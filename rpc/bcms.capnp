@@ -91,6 +91,7 @@ struct BCMSControllerStatus {
     devicesTracked  @7 :UInt32;
     devicesApproved @8 :UInt32;
     devicesPaired   @9 :UInt32;
+    submission      @10 :Text;   # "off (no api_url)", the backend's URL, or "unavailable: <why>"
 }
 
 struct BCMSCounter {

@@ -187,6 +187,7 @@ class GatewayImpl final : public BCMSGateway::Server {
       b.setDevicesTracked(static_cast<std::uint32_t>(s.devices_tracked));
       b.setDevicesApproved(static_cast<std::uint32_t>(s.devices_approved));
       b.setDevicesPaired(static_cast<std::uint32_t>(s.devices_paired));
+      b.setSubmission(s.submission.c_str());
     });
   }
 

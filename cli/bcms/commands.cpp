@@ -161,7 +161,8 @@ int status(Session& s, const Args& a) {
             {"address", str(st.getAddress())}, {"name", str(st.getName())},
             {"powered", st.getPowered()},       {"discovering", st.getDiscovering()},
             {"mode", mode_name(st.getMode())},  {"devices_tracked", st.getDevicesTracked()},
-            {"devices_approved", st.getDevicesApproved()}, {"devices_paired", st.getDevicesPaired()}};
+            {"devices_approved", st.getDevicesApproved()}, {"devices_paired", st.getDevicesPaired()},
+            {"submission", str(st.getSubmission())}};
   if (a.json) {
     std::cout << j.dump() << "\n";
     return Exit::ok;

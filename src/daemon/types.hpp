@@ -93,6 +93,10 @@ struct ControllerStatus {
   std::size_t devices_tracked = 0;
   std::size_t devices_approved = 0;
   std::size_t devices_paired = 0;
+  /// Where readings go: "off (no api_url)", the backend's URL, or
+  /// "unavailable: <why>" when the backend cannot be reached by any means
+  /// (libcurl cannot be loaded, the outbox cannot be opened).
+  std::string submission;
 };
 
 /// Named counters (monotonic since start unless the name says otherwise),

@@ -160,13 +160,19 @@ TEST_CASE("a client that goes away while pair is in progress: the pairing comple
 TEST_CASE("gateway: status, diagnostics, readings, devices and events by callback") {
   RpcRig rig;
   rig.registry.report(kA, -42, name_ad("Heart"));
+  daemon::ControllerStatus cs;
+  cs.present = true;
+  cs.submission = "unavailable: libcurl: libcurl.so.4: cannot open shared object file";
+  rig.service.set_controller(cs);
   RpcClient c(rig.port, rig.where());
   auto gw = c.bcms.gatewayRequest().send().getGateway();
 
   auto status = call(rig, gw.statusRequest());  // the reader borrows the response
   auto st = status.getStatus();
+  CHECK(st.getPresent());
   CHECK(st.getDevicesTracked() == 1);
   CHECK(st.getMode() == BCMSWorkingMode::APPROVED);
+  CHECK(std::string(st.getSubmission().cStr()) == cs.submission);
 
   auto diag = call(rig, gw.diagnosticsRequest());
   CHECK(diag.getCounters().size() > 0);
@@ -313,6 +319,9 @@ TEST_CASE("compatibility: a client compiled from the ORIGINAL schema calls every
 TEST_CASE("the bcms CLI against the server: tables, JSON, the daemon's errors with exit 1") {
   RpcRig rig;
   rig.registry.report(kA, -40, name_ad("Heart"));
+  daemon::ControllerStatus cs;
+  cs.submission = "off (no api_url)";
+  rig.service.set_controller(cs);
   const std::string cli = env_or("BCMS_CLI"), a = kA.addr.to_string();
   auto run = [&](std::vector<std::string> args) {
     args.insert(args.begin(), {cli, "--connect", rig.where()});
@@ -343,6 +352,10 @@ TEST_CASE("the bcms CLI against the server: tables, JSON, the daemon's errors wi
   auto st = run({"status", "--json"});
   CHECK(st.exit == 0);
   CHECK(st.out.find("\"devices_tracked\":1") != std::string::npos);
+  CHECK(st.out.find("\"submission\":\"off (no api_url)\"") != std::string::npos);
+  auto table = run({"status"});
+  CHECK(table.exit == 0);
+  CHECK(table.out.find("submission: off (no api_url)\n") != std::string::npos);
 
   rig.registry.add_reading(kA, sensor::Reading{"heart_rate", "rate", 67, "bpm", {}}, daemon::Clock::time_point(std::chrono::seconds(1642694304)));
   auto readings = run({"readings", a, "--json"});

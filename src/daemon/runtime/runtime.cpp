@@ -68,6 +68,7 @@ struct Runtime::Parts {
   std::unique_ptr<iot::HttpClient> http;
   std::unique_ptr<iot::Backend> backend;
   std::unique_ptr<iot::Submitter> submitter;
+  std::string submission;  // ControllerStatus::submission
   EventSubscription events;
   // events.command children are reaped on SIGCHLD (only with a command)
   std::optional<asio::signal_set> sigchld;
@@ -223,11 +224,15 @@ asio::awaitable<std::error_code> Runtime::start() {
     co_return ec;
   }
   p.controller->start();
-  if (!p.cfg.api_url.empty()) p.start_iot();
+  if (p.cfg.api_url.empty()) {
+    p.submission = "off (no api_url)";
+  } else {
+    p.start_iot();
+  }
   p.started = true;
   p.refresh_status();
   spdlog::info("hci{} ({}): running; mode {}, {} devices remembered, submission {}", p.index, p.local.to_string(),
-               to_string(p.registry->mode()), p.registry->size(), p.submitter ? p.cfg.api_url : "off (no api_url)");
+               to_string(p.registry->mode()), p.registry->size(), p.submission);
   co_return std::error_code{};
 }
 
@@ -358,17 +363,20 @@ void Runtime::Parts::start_iot() {
   std::string detail;
   auto ob = iot::Outbox::open(cfg.state_dir / "outbox.db", oo, &detail);
   if (!ob) {
-    spdlog::error("the outbox ({}): {} {}; readings are not submitted", (cfg.state_dir / "outbox.db").string(),
-                  ob.error().message(), detail);
+    submission = fmt::format("unavailable: the outbox ({}): {} {}", (cfg.state_dir / "outbox.db").string(),
+                             ob.error().message(), detail);
+    spdlog::error("{}; readings are not submitted", submission);
     return;
   }
   outbox.emplace(std::move(*ob));
   std::string why;
   const iot::CurlLib* curl = iot::curl_lib(&why);
   if (curl) {
+    submission = cfg.api_url;
     start_submitter(*curl);
   } else {
-    spdlog::error("libcurl: {}; readings are kept in the outbox (up to its bound) and not submitted", why);
+    submission = "unavailable: libcurl: " + why;
+    spdlog::error("{}; readings are kept in the outbox (up to its bound) and not submitted", submission);
   }
   writer = std::make_unique<iot::OutboxWriter>(io.get_executor(), *outbox, [this] {
     if (submitter) submitter->wake();
@@ -466,6 +474,7 @@ void Runtime::Parts::refresh_status() {
   s.name = controller->name();
   s.powered = controller->powered() && controller->present();
   s.discovering = scan->discovering();
+  s.submission = submission;
   service->set_controller(s);
 }
 
