@@ -22,7 +22,7 @@ from collections import defaultdict
 
 # label, (metric, side) of bcms, (metric, side) of the other stack; None:
 # that side has no such figure.
-B, Z = "bcms", "bleak"
+B, Z, F = "bcms", "bleak", "floor"
 ROWS = [
     ("Central: spawn → connected, ms (bleak's connect() returns once services are resolved)",
      ("central_connected", B), ("central_connected", Z)),
@@ -84,10 +84,21 @@ ROWS = [
     ("Gateway idle: proportional set size (PSS: shared pages divided among their users), kB",
      ("gw_idle_pss_kb", B), ("gw_idle_pss_kb", Z)),
     ("Gateway idle: CPU per 30 s window, ms", ("gw_idle_cpu_ms", B), ("gw_idle_cpu_ms", Z)),
+    ("Gateway idle: wake-ups per 30 s window (context switches of every thread of every process)",
+     ("gw_idle_wakeups", B), ("gw_idle_wakeups", Z)),
     ("Gateway idle without a backend (no --api-url: libcurl and the 27 libraries only it needs not loaded): RSS, kB",
      ("gw_idle_nobackend_rss_kb", B), None),
     ("Gateway idle without a backend: RssAnon, kB", ("gw_idle_nobackend_anon_kb", B), None),
     ("Gateway idle without a backend: CPU per 30 s window, ms", ("gw_idle_nobackend_cpu_ms", B), None),
+    ("Gateway idle without a backend: wake-ups per 30 s window", ("gw_idle_nobackend_wakeups", B), None),
+    ("Gateway idle without a backend: RSS, kB, against its floor (other column: bcms-bench-floor, a process "
+     "that only loads the daemon's shared libraries, same boot)", ("gw_idle_nobackend_rss_kb", B),
+     ("gw_idle_nobackend_rss_kb", F)),
+    ("Gateway idle without a backend: USS, kB, against its floor", ("gw_idle_nobackend_uss_kb", B),
+     ("gw_idle_nobackend_uss_kb", F)),
+    ("Gateway idle, backend configured: RSS, kB, against its floor (bcms-bench-floor --curl: the same libraries, "
+     "plus libcurl loaded and curl_global_init()ed)", ("gw_idle_rss_kb", B), ("gw_idle_rss_kb", F)),
+    ("Gateway idle, backend configured: USS, kB, against its floor", ("gw_idle_uss_kb", B), ("gw_idle_uss_kb", F)),
     ("Gateway scanning (3 advertisers, a new random address per advertisement): RSS, kB",
      ("gw_scanning_rss_kb", B), ("gw_scanning_rss_kb", Z)),
     ("Gateway scanning: CPU per 8 s window, ms", ("gw_scanning_cpu_ms", B), ("gw_scanning_cpu_ms", Z)),
@@ -195,6 +206,15 @@ def main():
         if o and t and statistics.median(t) != 0:
             ratio = f"{statistics.median(o) / statistics.median(t):.2f}"
         lines.append(f"| {label} | {cell(o) if ours else 'n/a'} | {cell(t) if other else 'n/a'} | {ratio} |")
+    own = []
+    for m, what in (("gw_idle_nobackend_rss_kb", "idle without a backend"), ("gw_idle_rss_kb", "idle, backend configured")):
+        o, f = samples.get((m, B), []), samples.get((m, F), [])
+        if o and f:
+            own.append(f"{what} {fmt(statistics.median(o) - statistics.median(f))} kB")
+    if own:
+        lines.append("")
+        lines.append("The daemon's RSS above its floor (medians; what bcms itself adds to the libraries it loads): "
+                     + "; ".join(own) + ".")
     if base:
         lines.append("")
         lines.append(f"CLI times: the median of a /bin/true run timed the same way ({fmt(base_ms)} ms: timer, "
@@ -206,7 +226,7 @@ def main():
     lines.append("")
     for ph, sides in (("central", ("bcms", "bleak")), ("eatt", ("bleak",)), ("reads", ("bcms", "bleak")),
                       ("peripheral", ("bcms", "bluez")), ("footprint", ("bcms", "bleak")),
-                      ("scan", ("bcms", "bleak")), ("daemon", ("bcms", "bleak")),
+                      ("scan", ("bcms", "bleak")), ("daemon", ("bcms", "bleak", "floor")),
                       ("collector", ("bcms", "bleak"))):
         parts = []
         for s in sides:

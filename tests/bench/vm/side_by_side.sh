@@ -306,18 +306,24 @@ anon_kb() { awk '/^RssAnon:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo
 # every shared page divided among the processes mapping it.
 uss_kb() { awk '/^Private_(Clean|Dirty):/ { n += $2 } END { print n + 0 }' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
 pss_kb() { awk '/^Pss:/ { print $2 }' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
+# Context switches of every thread of a process (voluntary + not): each
+# wake-up of an idle process is one, so over an idle window they count its
+# wake-ups, which the 10 ms CPU ticks cannot resolve.
+ctx_switches() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/^(non)?voluntary_ctxt_switches:/ { n += $2 } END { print n + 0 }'; }
 # window PREFIX SIDE SECS PIDS...: over SECS, the CPU time (ms) of PIDS,
 # and at the end their RSS, RssAnon (kB: the private heap and stacks,
 # RSS less the mapped files), USS and PSS, summed: samples PREFIX_cpu_ms,
-# PREFIX_rss_kb, PREFIX_anon_kb, PREFIX_uss_kb, PREFIX_pss_kb.
+# PREFIX_rss_kb, PREFIX_anon_kb, PREFIX_uss_kb, PREFIX_pss_kb; and their
+# context switches over the window, PREFIX_wakeups.
 window() {
   _pf=$1 _sd=$2 _secs=$3
   shift 3
-  _c0=0; for _p in "$@"; do _c0=$((_c0 + $(cpu_ticks "$_p"))); done
+  _c0=0 _w0=0; for _p in "$@"; do _c0=$((_c0 + $(cpu_ticks "$_p"))); _w0=$((_w0 + $(ctx_switches "$_p"))); done
   sleep "$_secs"
-  _c1=0 _r=0 _a=0 _u=0 _s=0
+  _c1=0 _w1=0 _r=0 _a=0 _u=0 _s=0
   for _p in "$@"; do
-    _c1=$((_c1 + $(cpu_ticks "$_p"))); _r=$((_r + $(rss_kb "$_p"))); _a=$((_a + $(anon_kb "$_p")))
+    _c1=$((_c1 + $(cpu_ticks "$_p"))); _w1=$((_w1 + $(ctx_switches "$_p")))
+    _r=$((_r + $(rss_kb "$_p"))); _a=$((_a + $(anon_kb "$_p")))
     _u=$((_u + $(uss_kb "$_p"))); _s=$((_s + $(pss_kb "$_p")))
   done
   _hz=$(getconf CLK_TCK 2>/dev/null || echo 100)
@@ -326,6 +332,7 @@ window() {
   sample "${_pf}_anon_kb" "$_sd" "$_a"
   sample "${_pf}_uss_kb" "$_sd" "$_u"
   sample "${_pf}_pss_kb" "$_sd" "$_s"
+  sample "${_pf}_wakeups" "$_sd" $((_w1 - _w0))
 }
 # measure STATE SIDE LOG PIDS...: window foot_STATE over FOOT_SECS, and
 # lines starting "Notification"/"NOTIFY" in LOG per second.
@@ -500,6 +507,8 @@ fi
 # RSS counts the pages of the binary and the shared libraries mapped in
 # too (in this VM every file lives in the initramfs, so they show as
 # shared memory); RssAnon is the private part (heap, stacks), sampled too.
+#   floor      after each idle window: a process that only loads the
+#              daemon's shared libraries (floor_window), the same measures
 #   devices    the advertisers run on until bcms-daemon tracks
 #              DAEMON_DEVICES devices (`bcms --json status`), then the RSS;
 #              the BlueZ side gets as many advertisements as bcms needed
@@ -508,6 +517,21 @@ fi
 DAEMON_SECS=${BCMS_BENCH_DAEMON_SECS:-30}
 DAEMON_DEVICES=${BCMS_BENCH_DAEMON_DEVICES:-1000}
 tracked() { bcms --json status 2>/dev/null | sed -n 's/.*"devices_tracked": *\([0-9]*\).*/\1/p'; }
+# floor_window METRIC [--curl]: the floor under the daemon's RSS, sampled
+# as METRIC's side "floor": bcms-bench-floor (tests/bench/vm/floor.cpp)
+# loads the daemon's shared libraries (BCMS_BENCH_FLOOR_LIBS, its
+# DT_NEEDED list, read by scripts/bench-vm from the binary under test) and
+# with --curl libcurl too, initialised as the daemon does; then idles.
+floor_window() {
+  [ -n "${BCMS_BENCH_FLOOR_LIBS:-}" ] || { miss daemon floor "BCMS_BENCH_FLOOR_LIBS is not set"; return; }
+  bg_start floor bcms-bench-floor ${2:-} $BCMS_BENCH_FLOOR_LIBS
+  if ! wait_grep 10 'floor ready|bcms-bench-floor:' /tmp/floor.log || ! grep -q 'floor ready' /tmp/floor.log; then
+    miss daemon floor "$(tail -1 /tmp/floor.log)"; bg_stop floor; return
+  fi
+  sleep 1
+  window "$1" floor 3 "$(pid_of floor)"
+  bg_stop floor
+}
 gateway_bcms() {
   power_on 1
   # Without a backend first (RPC or MQTT consumers only: libcurl and its
@@ -520,6 +544,7 @@ gateway_bcms() {
   sleep 3
   window gw_idle_nobackend bcms "$DAEMON_SECS" "$(pid_of daemon)"
   bg_stop daemon
+  floor_window gw_idle_nobackend
   # Then the gateway as it is meant to run, with a backend configured.
   # Nothing listens on port 9: idle and in mode approved with nothing
   # approved the daemon sends nothing; its footprint is what counts.
@@ -531,6 +556,7 @@ gateway_bcms() {
   _pd=$(pid_of daemon)
   sleep 3
   window gw_idle bcms "$DAEMON_SECS" "$_pd"
+  floor_window gw_idle --curl
   gens_start
   window gw_scanning bcms "$SCAN_SECS" "$_pd"
   _t0=$(uptime_s) _n=0
