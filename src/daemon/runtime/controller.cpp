@@ -31,7 +31,11 @@ bool may_take(const ControllerSupervisor::Options& o, std::uint16_t i) {
 }
 
 asio::awaitable<void> sleep_for(asio::steady_timer& t, std::chrono::steady_clock::duration d) {
-  t.expires_after(d);
+  if (d == std::chrono::steady_clock::duration::max()) {
+    t.expires_at(std::chrono::steady_clock::time_point::max());
+  } else {
+    t.expires_after(d);
+  }
   auto [ec] = co_await t.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
   (void)ec;
 }
@@ -196,6 +200,13 @@ void ControllerSupervisor::start() {
     event("added again: configuring it and reloading its keys");
     asio::co_spawn(ch_.get_executor(), reconfigure(std::weak_ptr<int>(alive_)), asio::detached);
   }));
+  // Discovery ended (by the kernel, a pause, a failure): a parked cycle
+  // looks at it again one period later (started again if nobody did).
+  subs_.push_back(ch_.subscribe<DiscoveringEvent>(index_, [this, alive](std::uint16_t, const DiscoveringEvent& ev) {
+    if (alive.expired() || ev.discovering != 0 || !cycle_parked_) return;
+    cycle_parked_->cancel();
+    cycle_parked_ = nullptr;
+  }));
   asio::co_spawn(ch_.get_executor(), cycle_loop(std::weak_ptr<int>(alive_)), asio::detached);
   asio::co_spawn(ch_.get_executor(), watch_loop(std::weak_ptr<int>(alive_)), asio::detached);
 }
@@ -204,6 +215,21 @@ void ControllerSupervisor::stop() {
   running_ = false;
   subs_.clear();
   alive_.reset();  // the loops see it on their next wake-up
+  unpark();
+}
+
+asio::awaitable<void> ControllerSupervisor::park(asio::steady_timer& t, asio::steady_timer*& slot) {
+  slot = &t;
+  co_await sleep_for(t, asio::steady_timer::duration::max());
+  // unpark() cleared the slot; the supervisor may be gone (the caller
+  // checks its `alive` before touching anything).
+}
+
+void ControllerSupervisor::unpark() noexcept {
+  for (asio::steady_timer** slot : {&cycle_parked_, &watch_parked_}) {
+    if (*slot) (*slot)->cancel();
+    *slot = nullptr;
+  }
 }
 
 asio::awaitable<void> ControllerSupervisor::reconfigure(std::weak_ptr<int> alive) {
@@ -220,7 +246,13 @@ asio::awaitable<void> ControllerSupervisor::reconfigure(std::weak_ptr<int> alive
 
 asio::awaitable<void> ControllerSupervisor::cycle_loop(std::weak_ptr<int> alive) {
   asio::steady_timer t(ch_.get_executor());
+  bool parked = false;
   while (true) {
+    if (parked) {
+      co_await park(t, cycle_parked_);
+      if (alive.expired()) co_return;
+      parked = false;
+    }
     co_await sleep_for(t, opts_.scan_period);
     if (alive.expired()) co_return;  // stopped (stop() drops alive_)
     if (!present_ || !scan_.wanted() || scan_.paused()) continue;
@@ -238,6 +270,7 @@ asio::awaitable<void> ControllerSupervisor::cycle_loop(std::weak_ptr<int> alive)
     // nothing a fresh scan would report again.
     if (reported == 0) {
       ++stats_.scan_cycles_skipped;
+      parked = true;  // until a report, or discovery stops
       continue;
     }
     // A fresh scan: stop and start (the policy keeps it stopped while a
@@ -268,8 +301,17 @@ asio::awaitable<void> ControllerSupervisor::watch_loop(std::weak_ptr<int> alive)
   asio::steady_timer t(ch_.get_executor());
   std::uint64_t previous = 0;
   int level = 0;  // recovery steps taken for the current stall
+  bool parked = false;
   while (true) {
-    window_reports_ = 0;
+    if (parked) {
+      // Nothing to watch: a stall needs a window with reports first.  The
+      // report that unparks counts in the next window.
+      co_await park(t, watch_parked_);
+      if (alive.expired()) co_return;
+      parked = false;
+    } else {
+      window_reports_ = 0;
+    }
     co_await sleep_for(t, opts_.stall_window);
     if (alive.expired()) co_return;  // stopped (stop() drops alive_)
     const std::uint64_t now = window_reports_;
@@ -277,9 +319,13 @@ asio::awaitable<void> ControllerSupervisor::watch_loop(std::weak_ptr<int> alive)
     if (now > 0 || !should) {
       level = 0;
       previous = now;
+      parked = now == 0;
       continue;
     }
-    if (previous == 0 && level == 0) continue;  // quiet, not stalled
+    if (previous == 0 && level == 0) {  // quiet, not stalled
+      parked = true;
+      continue;
+    }
     ++stats_.stalls;
     if (level == 0) {
       ++stats_.discovery_restarts;

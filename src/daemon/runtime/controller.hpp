@@ -18,6 +18,9 @@
 //    sends no command; the kernel's own end of LE discovery after
 //    10.24 s is restarted by the ScanPolicy).  Discovery found stopped at
 //    a period's end (a restart the controller refused) is started again.
+//    A period without reports while discovery runs parks the cycle: no
+//    timer until the next report or the next Discovering = 0 event, so an
+//    idle gateway does not wake up every scan period for nothing.
 //  * Index Removed for our controller: marked absent (RPC status), the
 //    discovery cycle idles.  Index Added for it again: configure() again,
 //    so the keys are reloaded.
@@ -27,6 +30,8 @@
 //    restarts discovery; a second stalled window power-cycles the
 //    controller through mgmt (Set Powered off, on) and reloads the keys.
 //    Every step is logged, counted and published as a controller event.
+//    A quiet window after a quiet one (nothing to watch) parks the watch
+//    until the next report.
 #pragma once
 
 #include <asio/awaitable.hpp>
@@ -99,6 +104,7 @@ class ControllerSupervisor {
     ++window_reports_;
     ++cycle_reports_;
     ++stats_.reports;
+    if (cycle_parked_ || watch_parked_) unpark();
   }
 
   [[nodiscard]] std::uint16_t index() const noexcept { return index_; }
@@ -118,6 +124,10 @@ class ControllerSupervisor {
   asio::awaitable<std::error_code> power_cycle(const std::weak_ptr<int>& alive);
   expected<std::array<std::uint8_t, 16>> local_irk() const;
   void event(const std::string& what);
+  /// Waits on `t` until unpark() (a report, a Discovering = 0 event for
+  /// the cycle, or stop()); `slot` points at `t` meanwhile.
+  asio::awaitable<void> park(asio::steady_timer& t, asio::steady_timer*& slot);
+  void unpark() noexcept;
 
   mgmt::MgmtChannel& ch_;
   std::uint16_t index_;
@@ -134,6 +144,8 @@ class ControllerSupervisor {
   bool running_ = false;
   std::uint64_t window_reports_ = 0;  // in the current stall-watch window
   std::uint64_t cycle_reports_ = 0;   // in the current scan period
+  asio::steady_timer* cycle_parked_ = nullptr;  // the cycle's timer while parked
+  asio::steady_timer* watch_parked_ = nullptr;  // the watch's timer while parked
   std::vector<mgmt::Subscription> subs_;
   std::shared_ptr<int> alive_;
 };
