@@ -77,6 +77,10 @@ att_tx() {
     acl != "" && $0 ~ pat { if (peer[acl] == addr) n++; acl = "" }
     END { print n + 0 }'
 }
+# counter NAME [FILE]: a counter of `bcms --json diagnostics` output.
+counter() { grep -o "\"$1\":[0-9]*" "${2:-/tmp/diagnostics.json}" | sed 's/.*://'; }
+# arrived_in FROM UNTIL: readings at the backend taken in [FROM, UNTIL) (s).
+arrived_in() { received | grep -o '"timestamp":[0-9]*' | sed 's/.*://' | awk -v a="$1" -v k="$2" '$1 >= a && $1 < k' | wc -l; }
 iot_id() { received | grep -o "\"hardwareIdentifier\":\"$1\",\"id\":\"[^\"]*\"" | sed 's/.*"id":"\([^"]*\)"/\1/'; }
 
 step "backend, examples on hci1 (heart rate) and hci2 (blood pressure), bcms-daemon on hci0"
@@ -180,12 +184,13 @@ bcms status > /tmp/status-nocurl.log 2>&1
 cat /tmp/status-nocurl.log
 expect_grep '^submission: unavailable: libcurl: .*libcurl.so.4' /tmp/status-nocurl.log "without libcurl: bcms status says submission is unavailable, and why"
 expect_grep 'unavailable: libcurl: .*readings are kept in the outbox' /tmp/daemon.log "without libcurl: the log says so"
-stored0=$(bcms --json diagnostics 2>/dev/null | grep -o '"outbox_stored":[0-9]*' | sed 's/.*://')
+bcms --json diagnostics > /tmp/diag-nocurl.json 2>&1
+stored0=$(counter outbox_stored /tmp/diag-nocurl.json)
 n=0
 for i in $(seq 90); do
   bcms --json diagnostics > /tmp/diag-nocurl.json 2>&1
-  acc=$(grep -o '"outbox_accepted":[0-9]*' /tmp/diag-nocurl.json | sed 's/.*://')
-  st=$(grep -o '"outbox_stored":[0-9]*' /tmp/diag-nocurl.json | sed 's/.*://')
+  acc=$(counter outbox_accepted /tmp/diag-nocurl.json)
+  st=$(counter outbox_stored /tmp/diag-nocurl.json)
   [ "${acc:-0}" -gt 0 ] && [ "${st:-0}" -gt "${stored0:-0}" ] && { n=1; break; }
   sleep 1
 done
@@ -203,13 +208,11 @@ expect_grep 'is paired' /tmp/ispaired2.log "the bond survived the SIGKILL"
 sleep 5    # the backend stays down a little longer
 backend_start
 # readings taken while the backend was down and before the SIGKILL
-in_outage() { received | grep -o '"timestamp":[0-9]*' | sed 's/.*://' | awk -v a="$T_STOP" -v k="$T_KILL" '$1 >= a && $1 < k' | wc -l; }
 n=0
-for i in $(seq 60); do n=$(in_outage); [ "$n" -gt 0 ] && break; sleep 1; done
+for i in $(seq 60); do n=$(arrived_in "$T_STOP" "$T_KILL"); [ "$n" -gt 0 ] && break; sleep 1; done
 if [ "$n" -gt 0 ]; then pass "$n readings taken during the outage, before the SIGKILL, arrived after both"; else fail "no reading from the outage before the SIGKILL arrived"; fi
-in_nocurl() { received | grep -o '"timestamp":[0-9]*' | sed 's/.*://' | awk -v a="$T_NC0" -v k="$T_NC1" '$1 >= a && $1 <= k' | wc -l; }
 n=0
-for i in $(seq 30); do n=$(in_nocurl); [ "$n" -gt 0 ] && break; sleep 1; done
+for i in $(seq 30); do n=$(arrived_in "$T_NC0" $((T_NC1 + 1))); [ "$n" -gt 0 ] && break; sleep 1; done
 if [ "$n" -gt 0 ]; then pass "$n readings taken while libcurl was missing arrived once it was back"; else fail "no reading from the run without libcurl arrived"; fi
 sleep 5
 received > /tmp/received2.json
@@ -258,7 +261,6 @@ expect_grep 'present: true' /tmp/status.log "bcms status: the controller is pres
 # Diagnostics without the log: the removal and the return counted, what
 # the outbox sent after the outage.
 bcms --json diagnostics > /tmp/diagnostics.json 2>&1
-counter() { grep -o "\"$1\":[0-9]*" /tmp/diagnostics.json | sed 's/.*://'; }
 expect_eq "bcms diagnostics: controller_removed" 1 "$(counter controller_removed)"
 expect_eq "bcms diagnostics: controller_added" 1 "$(counter controller_added)"
 submitted=$(counter outbox_submitted)

@@ -60,6 +60,7 @@ asio::awaitable<void> Submitter::run(std::shared_ptr<bool> alive) {
     auto r = co_await round();
     if (!*alive) co_return;
     std::chrono::milliseconds wait = options_.interval;
+    bool idle = false;  // nothing waits: no timer, only wake() or stop()
     if (!r) {
       ++counters_.failures;
       ++counters_.consecutive_failures;
@@ -72,9 +73,9 @@ asio::awaitable<void> Submitter::run(std::shared_ptr<bool> alive) {
       counters_.consecutive_failures = 0;
       counters_.backoff = std::chrono::milliseconds(0);
       if (woken_) continue;  // samples committed during the round
-      if (outbox_.size() == 0) wait = std::chrono::milliseconds::max();  // until wake()
+      idle = outbox_.size() == 0;
     }
-    if (wait == std::chrono::milliseconds::max()) {
+    if (idle) {
       timer_.expires_at(asio::steady_timer::time_point::max());
     } else {
       timer_.expires_after(wait);

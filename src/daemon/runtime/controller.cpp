@@ -30,14 +30,14 @@ bool may_take(const ControllerSupervisor::Options& o, std::uint16_t i) {
   return o.allowed.empty() || std::find(o.allowed.begin(), o.allowed.end(), i) != o.allowed.end();
 }
 
-asio::awaitable<void> sleep_for(asio::steady_timer& t, std::chrono::steady_clock::duration d) {
-  if (d == std::chrono::steady_clock::duration::max()) {
-    t.expires_at(std::chrono::steady_clock::time_point::max());
-  } else {
-    t.expires_after(d);
-  }
+asio::awaitable<void> wait_on(asio::steady_timer& t) {
   auto [ec] = co_await t.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
-  (void)ec;
+  (void)ec;  // cancelled: unpark() or stop()
+}
+
+asio::awaitable<void> sleep_for(asio::steady_timer& t, std::chrono::steady_clock::duration d) {
+  t.expires_after(d);
+  co_await wait_on(t);
 }
 
 // "30 s", or "1500 ms" for a window that is not whole seconds.
@@ -203,9 +203,7 @@ void ControllerSupervisor::start() {
   // Discovery ended (by the kernel, a pause, a failure): a parked cycle
   // looks at it again one period later (started again if nobody did).
   subs_.push_back(ch_.subscribe<DiscoveringEvent>(index_, [this, alive](std::uint16_t, const DiscoveringEvent& ev) {
-    if (alive.expired() || ev.discovering != 0 || !cycle_parked_) return;
-    cycle_parked_->cancel();
-    cycle_parked_ = nullptr;
+    if (!alive.expired() && ev.discovering == 0) unpark(cycle_parked_);
   }));
   asio::co_spawn(ch_.get_executor(), cycle_loop(std::weak_ptr<int>(alive_)), asio::detached);
   asio::co_spawn(ch_.get_executor(), watch_loop(std::weak_ptr<int>(alive_)), asio::detached);
@@ -220,16 +218,20 @@ void ControllerSupervisor::stop() {
 
 asio::awaitable<void> ControllerSupervisor::park(asio::steady_timer& t, asio::steady_timer*& slot) {
   slot = &t;
-  co_await sleep_for(t, asio::steady_timer::duration::max());
+  t.expires_at(asio::steady_timer::time_point::max());
+  co_await wait_on(t);
   // unpark() cleared the slot; the supervisor may be gone (the caller
   // checks its `alive` before touching anything).
 }
 
+void ControllerSupervisor::unpark(asio::steady_timer*& slot) noexcept {
+  if (slot) slot->cancel();
+  slot = nullptr;
+}
+
 void ControllerSupervisor::unpark() noexcept {
-  for (asio::steady_timer** slot : {&cycle_parked_, &watch_parked_}) {
-    if (*slot) (*slot)->cancel();
-    *slot = nullptr;
-  }
+  unpark(cycle_parked_);
+  unpark(watch_parked_);
 }
 
 asio::awaitable<void> ControllerSupervisor::reconfigure(std::weak_ptr<int> alive) {

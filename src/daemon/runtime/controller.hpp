@@ -127,7 +127,8 @@ class ControllerSupervisor {
   /// Waits on `t` until unpark() (a report, a Discovering = 0 event for
   /// the cycle, or stop()); `slot` points at `t` meanwhile.
   asio::awaitable<void> park(asio::steady_timer& t, asio::steady_timer*& slot);
-  void unpark() noexcept;
+  static void unpark(asio::steady_timer*& slot) noexcept;
+  void unpark() noexcept;  // both loops
 
   mgmt::MgmtChannel& ch_;
   std::uint16_t index_;
