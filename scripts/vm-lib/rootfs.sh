@@ -43,7 +43,10 @@ copy_elf_deps() {
   # loads libcurl only when a backend is configured.
   local soname path
   for soname in $(readelf -p .note.dlopen "$f" 2>/dev/null | grep -o '"soname":\[[^]]*\]' | grep -o 'lib[^"]*' || true); do
-    path=$(ldconfig -p | awk -v n="$soname" '$1 == n && /x86-64/ { print $NF; exit }')
+    # awk reads all of ldconfig's output: leaving early would end ldconfig
+    # with SIGPIPE (its list is larger than a pipe's buffer), which
+    # pipefail turns into a failure of the harness.
+    path=$(ldconfig -p | awk -v n="$soname" '$1 == n && /x86-64/ && p == "" { p = $NF } END { print p }')
     [ -n "$path" ] || die "$f dlopen()s $soname, which this host lacks (run scripts/setup)"
     [ -e "$root$path" ] && continue
     mkdir -p "$root$(dirname "$path")"
